@@ -1,0 +1,223 @@
+"""Accounts: registration, sign-in with a failure limit, profile, passwords, roles."""
+
+from __future__ import annotations
+
+import math
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from ..database import utcnow
+from ..errors import NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
+from ..extensions import db
+from ..mail import send_mail
+from ..timeutil import is_timezone
+from .models import ROLES, LoginFailure, User
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 200
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def _check_password_rules(password: str, field: str = "password") -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise ValidationFailed(
+            "Choose a longer password.",
+            {field: f"Use at least {MIN_PASSWORD} characters."},
+        )
+    if len(password) > MAX_PASSWORD:
+        raise ValidationFailed(
+            "Choose a shorter password.", {field: f"Use at most {MAX_PASSWORD} characters."}
+        )
+
+
+def _check_timezone(timezone: str | None) -> str | None:
+    timezone = (timezone or "").strip() or None
+    if timezone and not is_timezone(timezone):
+        raise ValidationFailed(
+            "Unknown timezone.",
+            {"timezone": "Choose a timezone from the list (for example Europe/London)."},
+        )
+    return timezone
+
+
+def create_user(
+    email: str,
+    display_name: str,
+    password: str,
+    role: str = "member",
+    timezone: str | None = None,
+) -> User:
+    """Create an account; raises ValidationFailed if the email is taken or a field is bad."""
+    email = normalise_email(email)
+    display_name = (display_name or "").strip()
+    if not email or "@" not in email:
+        raise ValidationFailed("Enter an email address.", {"email": "Enter a valid email address."})
+    if not display_name:
+        raise ValidationFailed("Enter a name.", {"display_name": "Enter the name people will see."})
+    if role not in ROLES:
+        raise ValidationFailed("Unknown role.", {"role": f"Choose one of: {', '.join(ROLES)}."})
+    _check_password_rules(password)
+    timezone = _check_timezone(timezone)
+    if find_by_email(email):
+        raise ValidationFailed(
+            "That email is taken.",
+            {"email": "An account with this email already exists. Sign in instead?"},
+        )
+    user = User(email=email, display_name=display_name, role=role, timezone=timezone, intro="")
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def register(email: str, display_name: str, password: str, timezone: str | None = None) -> User:
+    """Register a new member. A browser-sent timezone that is unknown is simply ignored."""
+    if timezone and not is_timezone(timezone.strip()):
+        timezone = None
+    return create_user(email, display_name, password, "member", timezone)
+
+
+def _retry_after(oldest) -> int:
+    window = current_app.config["LOGIN_FAILURE_WINDOW"]
+    return max(1, math.ceil((oldest + window - utcnow()).total_seconds()))
+
+
+def authenticate(email: str, password: str, address: str) -> User:
+    """Return the user for these credentials; raises ValidationFailed or TooManyAttempts."""
+    email = normalise_email(email)
+    address = (address or "unknown")[:64]
+    since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
+    limit = current_app.config["LOGIN_FAILURE_LIMIT"]
+    for column, value in ((LoginFailure.email, email), (LoginFailure.address, address)):
+        count, oldest = db.session.execute(
+            select(func.count(), func.min(LoginFailure.at)).where(
+                column == value, LoginFailure.at > since
+            )
+        ).one()
+        if count >= limit:
+            raise TooManyAttempts(
+                "Too many failed sign-ins. Wait a few minutes, or reset your password.",
+                _retry_after(oldest),
+            )
+    user = find_by_email(email)
+    if user is None or not user.check_password(password or ""):
+        db.session.add(LoginFailure(email=email, address=address))
+        db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.at < since))
+        db.session.commit()
+        raise ValidationFailed(
+            "Wrong email or password.", {"password": "Wrong email or password."}
+        )
+    # Success clears this account's failures; the per-address count stays.
+    db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.email == email))
+    db.session.commit()
+    return user
+
+
+def update_profile(user: User, display_name: str, intro: str, timezone: str | None) -> User:
+    """Save a member's name, intro and timezone."""
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise ValidationFailed("Enter a name.", {"display_name": "Enter the name people will see."})
+    if len(display_name) > 80:
+        raise ValidationFailed("Name too long.", {"display_name": "Use at most 80 characters."})
+    if len(intro or "") > 1000:
+        raise ValidationFailed("Intro too long.", {"intro": "Use at most 1000 characters."})
+    user.timezone = _check_timezone(timezone)
+    user.display_name = display_name
+    user.intro = (intro or "").strip()
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a password after checking the current one."""
+    if not user.check_password(current or ""):
+        raise ValidationFailed(
+            "Current password is wrong.", {"current_password": "That is not your current password."}
+        )
+    _check_password_rules(new, "new_password")
+    user.set_password(new)
+    db.session.commit()
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"uid": user.id, "pw": user.password_fingerprint})
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the account exists; say nothing either way."""
+    user = find_by_email(email)
+    if user is None:
+        return
+    link = current_app.config["BASE_URL"] + url_for(
+        "auth.reset_password", token=make_reset_token(user)
+    )
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    send_mail(
+        user.email,
+        "Reset your mlc-events password",
+        f"Hello {user.display_name},\n\nSomeone (hopefully you) asked to reset the password of "
+        f"this account. Open this link within {minutes} minutes to choose a new one:\n\n{link}\n\n"
+        "The link works once. If you did not ask, ignore this mail: nothing changes.\n",
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    """Return the user a valid, unused, unexpired token belongs to; raises NotFound."""
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except SignatureExpired as exc:
+        raise NotFound("This reset link has expired. Ask for a new one.") from exc
+    except BadSignature as exc:
+        raise NotFound("This reset link is not valid. Ask for a new one.") from exc
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or user.password_fingerprint != data.get("pw"):
+        raise NotFound("This reset link was already used. Ask for a new one.")
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password through a reset token; the token stops working."""
+    user = user_for_reset_token(token)
+    _check_password_rules(new_password)
+    user.set_password(new_password)
+    db.session.commit()
+    return user
+
+
+def set_role(actor: User, user_id: int, role: str) -> User:
+    """Change a member's role (admins only)."""
+    if not actor.is_admin:
+        raise PermissionDenied("Only admins can change roles.")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such member.")
+    if role not in ROLES:
+        raise ValidationFailed("Unknown role.", {"role": f"Choose one of: {', '.join(ROLES)}."})
+    if user.id == actor.id and role != "admin":
+        raise ValidationFailed(
+            "You cannot remove your own admin role.",
+            {"role": "Ask another admin to change your role."},
+        )
+    user.role = role
+    db.session.commit()
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.display_name, User.id)))

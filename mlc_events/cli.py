@@ -1,0 +1,40 @@
+"""Command-line tools: ``seed-demo`` and ``users create``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from .errors import ValidationFailed
+
+
+def register_cli(app: Flask) -> None:
+    users = click.Group("users", help="Manage members.")
+
+    @users.command("create")
+    @click.argument("email")
+    @click.option("--name", required=True, help="Display name.")
+    @click.option("--password", required=True, help="Password (at least 8 characters).")
+    @click.option(
+        "--role", type=click.Choice(["member", "host", "admin"]), default="member", show_default=True
+    )
+    def create_user(email: str, name: str, password: str, role: str) -> None:
+        """Create a user."""
+        from .auth.services import create_user as create
+
+        try:
+            user = create(email, name, password, role)
+        except ValidationFailed as exc:
+            detail = "; ".join(exc.field_errors.values()) or exc.message
+            raise click.ClickException(detail) from exc
+        click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+    app.cli.add_command(users)
+
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Add demo members and events (idempotent)."""
+        from .seed import seed
+
+        report = seed()
+        click.echo(report)

@@ -1,0 +1,131 @@
+"""Errors the services raise, and how the web layer answers them."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class ServiceError(Exception):
+    """Base class: a rule refused the request; the message is for members."""
+
+    status = 400
+
+    def __init__(self, message: str = "", field_errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field_errors = field_errors or {}
+
+
+class ValidationFailed(ServiceError):
+    """Input broke a rule; ``field_errors`` maps form fields to messages."""
+
+    status = 422
+
+
+class SignInRequired(ServiceError):
+    """Only signed-in members may do or see this."""
+
+    status = 401
+
+
+class PermissionDenied(ServiceError):
+    """The actor may not do this."""
+
+    status = 403
+
+
+class NotFound(ServiceError):
+    """No such thing, or the actor may not see it."""
+
+    status = 404
+
+
+class Conflict(ServiceError):
+    """The request conflicts with the current state (cancelled, past, stale)."""
+
+    status = 409
+
+
+class TooManyAttempts(ServiceError):
+    """Too many failed attempts; retry after ``retry_after`` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Please check the form",
+    429: "Too many attempts",
+    500: "Something went wrong",
+}
+
+
+def error_response(status: int, message: str):
+    """Answer with a short error page, or a fragment for htmx requests."""
+    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    body = render_template(
+        template, status=status, title=TITLES.get(status, "Error"), message=message
+    )
+    return body, status, {"Vary": "HX-Request"}
+
+
+def login_redirect():
+    """Send an anonymous visitor to the login page, coming back here afterwards."""
+    from .web import safe_next
+
+    if request.method == "GET":
+        target = request.full_path if request.query_string else request.path
+    else:
+        # After signing in, go back to the page the form was on, not to the POST URL.
+        referrer = urlsplit(request.referrer or "")
+        same_site = referrer.netloc == request.host
+        target = safe_next(referrer.path) if same_site else None
+    login_url = url_for("auth.login", next=target) if target else url_for("auth.login")
+    if request.headers.get("HX-Request"):
+        return "", 401, {"HX-Redirect": login_url, "Vary": "HX-Request"}
+    return redirect(login_url, 302)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        if isinstance(exc, SignInRequired):
+            return login_redirect()
+        body, status, headers = error_response(exc.status, exc.message)
+        if isinstance(exc, TooManyAttempts):
+            headers["Retry-After"] = str(exc.retry_after)
+        return body, status, headers
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        message = "Your session expired or the form was stale. Reload the page and try again."
+        body, status, headers = error_response(400, message)
+        if request.headers.get("HX-Request"):
+            headers["HX-Refresh"] = "true"
+        return body, status, headers
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        return error_response(status, exc.description if status != 500 else "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("Unhandled error")
+        from .extensions import db
+
+        db.session.rollback()
+        return error_response(500, "We could not finish that. Nothing was changed; try again.")

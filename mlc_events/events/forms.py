@@ -1,0 +1,52 @@
+"""The event form."""
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import DateTimeLocalInput
+
+from ..auth.forms import timezone_choices
+from .models import KINDS, VISIBILITIES
+
+
+class CapacityField(IntegerField):
+    """An optional whole number, with a message a member understands."""
+
+    def process_formdata(self, valuelist):
+        raw = (valuelist or [""])[0].strip()
+        if not raw:
+            self.data = None
+            return
+        try:
+            self.data = int(raw)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError("Enter a whole number, or leave it empty for no limit.") from exc
+
+
+class EventForm(FlaskForm):
+    title = StringField(
+        "Title", validators=[InputRequired("Give the event a title."), Length(max=200)]
+    )
+    kind = SelectField("Kind", choices=list(KINDS.items()), validate_choice=False)
+    description = TextAreaField(
+        "Description (Markdown)", validators=[Optional(), Length(max=20_000)]
+    )
+    starts_at = StringField(
+        "Starts", widget=DateTimeLocalInput(), validators=[InputRequired("Enter a start time.")]
+    )
+    ends_at = StringField(
+        "Ends", widget=DateTimeLocalInput(), validators=[InputRequired("Enter an end time.")]
+    )
+    timezone = SelectField(
+        "Timezone of the event", choices=lambda: timezone_choices()[1:], validate_choice=False
+    )
+    location = StringField("Place", validators=[Optional(), Length(max=300)])
+    online_url = StringField("Online link", validators=[Optional(), Length(max=500)])
+    capacity = CapacityField("Capacity (empty for no limit)")
+    visibility = RadioField(
+        "Who can see it", choices=list(VISIBILITIES.items()), default="public",
+        validate_choice=False,
+    )
+    co_hosts = StringField("Co-hosts (emails, comma separated)", validators=[Optional()])
+

@@ -1,0 +1,425 @@
+"""Events and RSVPs: who may see and change what, the capacity and the waitlist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from flask import current_app, url_for
+from sqlalchemy import and_, func, or_, select
+
+from ..auth.models import User
+from ..database import utcnow
+from ..errors import Conflict, NotFound, PermissionDenied, SignInRequired, ValidationFailed
+from ..extensions import db
+from ..mail import send_mail
+from ..markdown import render_markdown
+from ..notices.services import notify
+from ..timeutil import LocalTimeError, format_local, is_timezone, local_to_utc
+from .models import KINDS, RSVP, VISIBILITIES, Event, event_hosts
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 20_000
+MAX_CAPACITY = 100_000
+
+
+@dataclass
+class EventInput:
+    title: str
+    kind: str
+    starts_at: str
+    ends_at: str
+    timezone: str
+    description: str = ""
+    location: str = ""
+    online_url: str = ""
+    capacity: int | None = None
+    visibility: str = "public"
+    co_hosts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Attendance:
+    going: int
+    waitlisted: int
+
+
+# --- seeing events -------------------------------------------------------------------------
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def can_manage(user, event: Event) -> bool:
+    return _signed_in(user) and (user.is_admin or event.is_hosted_by(user))
+
+
+def get_visible_event(viewer, event_id: int) -> Event:
+    """Return the event if the viewer may see it; raises NotFound or SignInRequired."""
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound("There is no such event.")
+    if event.visibility == "members" and not _signed_in(viewer):
+        raise SignInRequired("Sign in to see this event.")
+    return event
+
+
+def get_managed_event(actor, event_id: int) -> Event:
+    """Return the event if the actor hosts it or is an admin; raises otherwise."""
+    if not _signed_in(actor):
+        raise SignInRequired("Sign in first.")
+    event = get_visible_event(actor, event_id)
+    if not can_manage(actor, event):
+        raise PermissionDenied("Only the event's hosts can do that.")
+    return event
+
+
+def _visible_filter(viewer):
+    return True if _signed_in(viewer) else Event.visibility == "public"
+
+
+def list_events(viewer, kind: str | None = None, past: bool = False, page: int = 1):
+    """Upcoming (soonest first) or past (latest first) events the viewer may see."""
+    if kind is not None and kind not in KINDS:
+        raise NotFound("There is no such kind of event.")
+    now = utcnow()
+    query = select(Event).where(_visible_filter(viewer))
+    if past:
+        query = query.where(Event.ends_at <= now, Event.status != "cancelled").order_by(
+            Event.starts_at.desc(), Event.id.desc()
+        )
+    else:
+        query = query.where(Event.ends_at > now).order_by(Event.starts_at, Event.id)
+    if kind:
+        query = query.where(Event.kind == kind)
+    return db.paginate(
+        query, page=page, per_page=current_app.config["EVENTS_PER_PAGE"], error_out=False
+    )
+
+
+def upcoming(viewer, kind: str | None = None, limit: int = 8) -> list[Event]:
+    query = (
+        select(Event)
+        .where(_visible_filter(viewer), Event.ends_at > utcnow(), Event.status != "cancelled")
+        .order_by(Event.starts_at, Event.id)
+        .limit(limit)
+    )
+    if kind:
+        query = query.where(Event.kind == kind)
+    return list(db.session.scalars(query))
+
+
+# --- creating and changing events ----------------------------------------------------------
+
+
+def _clean(data: EventInput, going_now: int = 0) -> dict:
+    errors: dict[str, str] = {}
+    title = (data.title or "").strip()
+    if not title:
+        errors["title"] = "Give the event a title."
+    elif len(title) > MAX_TITLE:
+        errors["title"] = f"Keep the title under {MAX_TITLE} characters."
+    if data.kind not in KINDS:
+        errors["kind"] = "Choose what kind of event this is."
+    if len(data.description or "") > MAX_DESCRIPTION:
+        errors["description"] = f"Keep the description under {MAX_DESCRIPTION:,} characters."
+    tz = (data.timezone or "").strip()
+    starts = ends = None
+    if not is_timezone(tz):
+        errors["timezone"] = "Choose a timezone from the list (for example Europe/London)."
+    else:
+        for name in ("starts_at", "ends_at"):
+            try:
+                value = local_to_utc(getattr(data, name) or "", tz)
+            except LocalTimeError as exc:
+                errors[name] = str(exc)
+            else:
+                if name == "starts_at":
+                    starts = value
+                else:
+                    ends = value
+        if starts and ends and ends <= starts:
+            errors["ends_at"] = "The end must be after the start."
+    location = (data.location or "").strip()
+    online_url = (data.online_url or "").strip()
+    if len(location) > 300:
+        errors["location"] = "Keep the location under 300 characters."
+    if online_url:
+        parts = urlsplit(online_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(online_url) > 500:
+            errors["online_url"] = "Enter a full link starting with https://"
+    if not location and not online_url and "location" not in errors:
+        errors["location"] = "Add a place, an online link, or both."
+    capacity = data.capacity
+    if capacity is not None:
+        if capacity < 1:
+            errors["capacity"] = "Capacity must be at least 1, or empty for no limit."
+        elif capacity > MAX_CAPACITY:
+            errors["capacity"] = f"Capacity must be at most {MAX_CAPACITY:,}."
+        elif capacity < going_now:
+            errors["capacity"] = (
+                f"{going_now} members are already going: the capacity cannot be lower."
+            )
+    if data.visibility not in VISIBILITIES:
+        errors["visibility"] = "Choose public or members only."
+    co_hosts: list[User] = []
+    for email in data.co_hosts:
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            errors["co_hosts"] = f"No member has the email {email.strip()}."
+            break
+        co_hosts.append(user)
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", errors)
+    return {
+        "title": title,
+        "kind": data.kind,
+        "description": data.description or "",
+        "description_html": render_markdown(data.description or ""),
+        "starts_at": starts,
+        "ends_at": ends,
+        "timezone": tz,
+        "location": location,
+        "online_url": online_url,
+        "capacity": capacity,
+        "visibility": data.visibility,
+        "co_hosts": co_hosts,
+    }
+
+
+def create_event(actor, data: EventInput) -> Event:
+    """Create an event hosted by the actor (hosts and admins only)."""
+    require_host(actor)
+    values = _clean(data)
+    co_hosts = values.pop("co_hosts")
+    event = Event(**values)
+    event.hosts = [actor] + [u for u in co_hosts if u.id != actor.id]
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+SIGNIFICANT = ("starts_at", "ends_at", "timezone", "location", "online_url")
+
+
+def _lock_event(event_id: int) -> Event:
+    # PostgreSQL: a row lock serialises everything that changes one event's attendance.
+    # SQLite: ignored, write transactions are already serialised (BEGIN IMMEDIATE).
+    event = db.session.scalar(
+        select(Event)
+        .where(Event.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if event is None:
+        raise NotFound("There is no such event.")
+    return event
+
+
+def update_event(actor, event_id: int, data: EventInput) -> Event:
+    """Change an event; time and place changes bump its SEQUENCE; more room promotes."""
+    get_managed_event(actor, event_id)
+    event = _lock_event(event_id)
+    if event.is_cancelled:
+        raise Conflict("This event was cancelled; it can no longer be edited.")
+    values = _clean(data, going_now=count_going(event.id))
+    co_hosts = values.pop("co_hosts")
+    significant = any(getattr(event, k) != values[k] for k in SIGNIFICANT)
+    for key, value in values.items():
+        setattr(event, key, value)
+    hosts = {h.id: h for h in event.hosts}
+    for user in co_hosts:
+        hosts.setdefault(user.id, user)
+    event.hosts = list(hosts.values())
+    if significant:
+        event.sequence += 1
+    event.updated_at = utcnow()
+    promoted = _promote_waitlisted(event)
+    db.session.commit()
+    _tell_promoted(event, promoted)
+    return event
+
+
+def cancel_event(actor, event_id: int) -> Event:
+    """Cancel an event (hosts and admins); it stays visible as cancelled."""
+    get_managed_event(actor, event_id)
+    event = _lock_event(event_id)
+    if event.is_cancelled:
+        raise Conflict("This event was already cancelled.")
+    now = utcnow()
+    event.status = "cancelled"
+    event.cancelled_at = now
+    event.updated_at = now
+    event.sequence += 1
+    for rsvp in db.session.scalars(
+        select(RSVP).where(RSVP.event_id == event.id, RSVP.status.in_(("going", "waitlisted")))
+    ):
+        notify(rsvp.user_id, f"{event.title} was cancelled.", _event_path(event))
+    db.session.commit()
+    return event
+
+
+# --- RSVPs ---------------------------------------------------------------------------------
+
+
+def count_going(event_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).where(RSVP.event_id == event_id, RSVP.status == "going")
+    )
+
+
+def attendance(event_id: int) -> Attendance:
+    rows = dict(
+        db.session.execute(
+            select(RSVP.status, func.count())
+            .where(RSVP.event_id == event_id, RSVP.status.in_(("going", "waitlisted")))
+            .group_by(RSVP.status)
+        ).all()
+    )
+    return Attendance(going=rows.get("going", 0), waitlisted=rows.get("waitlisted", 0))
+
+
+def rsvp_of(user, event_id: int) -> RSVP | None:
+    if not _signed_in(user):
+        return None
+    return db.session.scalar(
+        select(RSVP).where(RSVP.event_id == event_id, RSVP.user_id == user.id)
+    )
+
+
+def waitlist_position(rsvp: RSVP) -> int:
+    """1-based place of a waitlisted RSVP in the first-come queue."""
+    ahead = db.session.scalar(
+        select(func.count()).where(
+            RSVP.event_id == rsvp.event_id,
+            RSVP.status == "waitlisted",
+            or_(
+                RSVP.queued_at < rsvp.queued_at,
+                and_(RSVP.queued_at == rsvp.queued_at, RSVP.id < rsvp.id),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def can_see_online_link(user, event: Event) -> bool:
+    """Hosts and going members see the online link; nobody else does."""
+    if not _signed_in(user):
+        return False
+    if can_manage(user, event):
+        return True
+    rsvp = rsvp_of(user, event.id)
+    return rsvp is not None and rsvp.status == "going"
+
+
+def attendees(actor, event_id: int) -> tuple[list[RSVP], list[RSVP]]:
+    """Going and waitlisted RSVPs, in order (hosts and admins only)."""
+    event = get_managed_event(actor, event_id)
+    rows = list(
+        db.session.scalars(
+            select(RSVP)
+            .where(RSVP.event_id == event.id, RSVP.status.in_(("going", "waitlisted")))
+            .order_by(RSVP.queued_at, RSVP.id)
+        )
+    )
+    return [r for r in rows if r.status == "going"], [r for r in rows if r.status == "waitlisted"]
+
+
+def _promote_waitlisted(event: Event) -> list[RSVP]:
+    if event.is_cancelled or event.is_past:
+        return []
+    going = count_going(event.id)
+    room = None if event.capacity is None else event.capacity - going
+    query = (
+        select(RSVP)
+        .where(RSVP.event_id == event.id, RSVP.status == "waitlisted")
+        .order_by(RSVP.queued_at, RSVP.id)
+    )
+    if room is not None:
+        if room <= 0:
+            return []
+        query = query.limit(room)
+    promoted = list(db.session.scalars(query))
+    now = utcnow()
+    for rsvp in promoted:
+        rsvp.status = "going"
+        rsvp.updated_at = now
+        notify(
+            rsvp.user_id,
+            f"A place opened up: you're going to {event.title}.",
+            _event_path(event),
+        )
+    return promoted
+
+
+def _event_path(event: Event) -> str:
+    return url_for("events.show", event_id=event.id)
+
+
+def _tell_promoted(event: Event, promoted: list[RSVP]) -> None:
+    for rsvp in promoted:
+        user = rsvp.user
+        when = format_local(event.starts_at, user.timezone or event.timezone)
+        send_mail(
+            user.email,
+            f"You're going: {event.title}",
+            f"Hello {user.display_name},\n\nA place opened up and you moved off the waitlist: "
+            f"you're going to {event.title} ({when}).\n\n"
+            f"{current_app.config['BASE_URL']}{_event_path(event)}\n\n"
+            "Can't make it after all? Change your RSVP on the event page so the next person "
+            "gets your place.\n",
+        )
+
+
+def set_rsvp(actor, event_id: int, status: str) -> RSVP:
+    """Set the actor's RSVP. A full event puts ``going`` on the waitlist; leaving promotes."""
+    if not _signed_in(actor):
+        raise SignInRequired("Sign in to RSVP.")
+    if status not in ("going", "not_going"):
+        raise ValidationFailed(
+            "Choose going or not going.", {"status": "Choose going or not going."}
+        )
+    get_visible_event(actor, event_id)
+    event = _lock_event(event_id)
+    if event.is_cancelled:
+        raise Conflict("This event was cancelled.")
+    if event.is_past:
+        raise Conflict("This event is over: RSVPs are closed.")
+    rsvp = rsvp_of(actor, event.id)
+    now = utcnow()
+    promoted: list[RSVP] = []
+    if status == "going":
+        if rsvp is not None and rsvp.status in ("going", "waitlisted"):
+            return rsvp
+        full = event.capacity is not None and count_going(event.id) >= event.capacity
+        new_status = "waitlisted" if full else "going"
+        if rsvp is None:
+            rsvp = RSVP(event_id=event.id, user_id=actor.id, status=new_status, queued_at=now)
+            db.session.add(rsvp)
+        else:
+            rsvp.status, rsvp.queued_at = new_status, now
+    else:
+        if rsvp is None:
+            rsvp = RSVP(event_id=event.id, user_id=actor.id, status="not_going", queued_at=now)
+            db.session.add(rsvp)
+        elif rsvp.status != "not_going":
+            rsvp.status = "not_going"
+            db.session.flush()
+            promoted = _promote_waitlisted(event)
+    rsvp.updated_at = now
+    db.session.commit()
+    _tell_promoted(event, promoted)
+    return rsvp
+
+
+def parse_co_hosts(raw: str | None) -> list[str]:
+    return [e.strip() for e in (raw or "").replace(";", ",").split(",") if e.strip()]
+
+
+def require_host(actor) -> None:
+    """Raise unless the actor may create events."""
+    if not _signed_in(actor):
+        raise SignInRequired("Sign in first.")
+    if not actor.is_host:
+        raise PermissionDenied("Only hosts can create events. Ask an admin to make you a host.")

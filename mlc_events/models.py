@@ -1,0 +1,7 @@
+"""Import every model so that SQLAlchemy and Alembic see the whole schema."""
+
+from .auth.models import LoginFailure, User
+from .events.models import RSVP, Event, event_hosts
+from .notices.models import Notice
+
+__all__ = ["RSVP", "Event", "LoginFailure", "Notice", "User", "event_hosts"]

@@ -1,0 +1,233 @@
+"""Demo data: members and events of every kind, past and future. Safe to run again."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from .auth.models import User
+from .database import utcnow
+from .events.models import RSVP, Event
+from .extensions import db
+from .markdown import render_markdown
+from .timeutil import local_to_utc, zone
+
+DEMO_PASSWORD = "demo-password"
+
+USERS = [
+    ("admin@example.org", "Ada Admin", "admin", "Europe/London"),
+    ("host@example.org", "Hugo Host", "host", "Europe/Berlin"),
+    ("member@example.org", "Mia Member", "member", None),
+    ("grace@example.org", "Grace Hopper", "member", "America/New_York"),
+    ("alan@example.org", "Alan Turing", "member", "Europe/London"),
+    ("kenji@example.org", "Kenji Sato", "member", "Asia/Tokyo"),
+    ("amara@example.org", "Amara Okafor", "member", "Africa/Lagos"),
+]
+
+PAPERS = [
+    ("Attention Is All You Need", "Vaswani et al., 2017"),
+    ("Scaling Laws for Neural Language Models", "Kaplan et al., 2020"),
+    ("Denoising Diffusion Probabilistic Models", "Ho et al., 2020"),
+    ("Direct Preference Optimization", "Rafailov et al., 2023"),
+    ("Mamba: Linear-Time Sequence Modeling", "Gu and Dao, 2023"),
+    ("Grokking: Generalization Beyond Overfitting", "Power et al., 2022"),
+    ("Toy Models of Superposition", "Elhage et al., 2022"),
+]
+
+
+def _weekday_on_or_after(start: date, weekday: int) -> date:
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
+def _at(day: date, hour: int, minute: int, tz: str) -> datetime:
+    return local_to_utc(datetime.combine(day, time(hour, minute)), tz)
+
+
+def _event_specs(today: date) -> list[dict]:
+    specs: list[dict] = []
+    thursday = _weekday_on_or_after(today + timedelta(days=1), 3)
+    for week in range(-3, 4):
+        day = thursday + timedelta(weeks=week)
+        title, cite = PAPERS[(week + 3) % len(PAPERS)]
+        specs.append(
+            {
+                "key": f"reading-group-{day.isoformat()}",
+                "title": f"Reading group: {title}",
+                "kind": "reading-group",
+                "tz": "Europe/London",
+                "start": _at(day, 17, 0, "Europe/London"),
+                "minutes": 90,
+                "location": "",
+                "online_url": "https://meet.example.org/mlc-reading-group",
+                "description": f"This week: **{title}** ({cite}).\n\nRead the paper before if you "
+                "can; we go through it section by section and leave time for questions.",
+            }
+        )
+    saturday = _weekday_on_or_after(today + timedelta(days=1), 5)
+    specs += [
+        {
+            "key": "jam-upcoming",
+            "title": "Research jam: small models, big ideas",
+            "kind": "research-jam",
+            "tz": "UTC",
+            "start": _at(saturday, 15, 0, "UTC"),
+            "minutes": 180,
+            "location": "Community hub, room 2",
+            "online_url": "https://meet.example.org/mlc-jam",
+            "capacity": 40,
+            "description": "Pitch a project idea in three minutes, find collaborators, vote on "
+            "what the community should build next.\n\n- pitches: 3 minutes\n- questions: 2 "
+            "minutes\n- voting at the end",
+        },
+        {
+            "key": "jam-past",
+            "title": "Research jam: evaluation we can trust",
+            "kind": "research-jam",
+            "tz": "UTC",
+            "start": _at(today - timedelta(days=24), 15, 0, "UTC"),
+            "minutes": 180,
+            "location": "Community hub, room 2",
+            "online_url": "https://meet.example.org/mlc-jam",
+            "description": "Ideas for benchmarks that do not leak into training data.",
+        },
+        {
+            "key": "lab-meeting-upcoming",
+            "title": "Lab meeting: progress updates",
+            "kind": "lab-meeting",
+            "tz": "America/New_York",
+            "start": _at(today + timedelta(days=5), 12, 0, "America/New_York"),
+            "minutes": 60,
+            "location": "",
+            "online_url": "https://meet.example.org/mlc-lab",
+            "visibility": "members",
+            "description": "Each project team shows what changed in five minutes. Members only.",
+        },
+        {
+            "key": "talk-upcoming",
+            "title": "Talk: scaling laws revisited",
+            "kind": "talk",
+            "tz": "Asia/Tokyo",
+            "start": _at(today + timedelta(days=10), 10, 0, "Asia/Tokyo"),
+            "minutes": 60,
+            "location": "",
+            "online_url": "https://meet.example.org/mlc-talks",
+            "description": "Kenji walks through what changed since Chinchilla.",
+        },
+        {
+            "key": "talk-past",
+            "title": "Talk: what interpretability can tell us",
+            "kind": "talk",
+            "tz": "Europe/Berlin",
+            "start": _at(today - timedelta(days=17), 18, 0, "Europe/Berlin"),
+            "minutes": 60,
+            "location": "",
+            "online_url": "https://meet.example.org/mlc-talks",
+            "description": "A tour of circuits, probes and their limits.",
+        },
+        {
+            "key": "mentoring-upcoming",
+            "title": "Mentoring office hours",
+            "kind": "talk",
+            "tz": "Europe/London",
+            "start": _at(today + timedelta(days=3), 18, 0, "Europe/London"),
+            "minutes": 60,
+            "location": "",
+            "online_url": "https://meet.example.org/mlc-mentoring",
+            "capacity": 2,
+            "description": "Two places for a one-to-one with a mentor: careers, papers, code.",
+        },
+        {
+            "key": "social-upcoming",
+            "title": "End-of-year social",
+            "kind": "social",
+            "tz": "Europe/Berlin",
+            "start": _at(today + timedelta(days=20), 19, 0, "Europe/Berlin"),
+            "minutes": 180,
+            "location": "Café Kollektiv, Berlin",
+            "online_url": "",
+            "capacity": 30,
+            "description": "Food, drinks and no slides.",
+        },
+        {
+            "key": "social-past",
+            "title": "Autumn picnic",
+            "kind": "social",
+            "tz": "Europe/London",
+            "start": _at(today - timedelta(days=40), 13, 0, "Europe/London"),
+            "minutes": 180,
+            "location": "Regent's Park, London",
+            "online_url": "",
+            "description": "Bring something to share.",
+        },
+    ]
+    return specs
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def seed(today: date | None = None) -> str:
+    """Add what is missing of the demo data; return a short report with the logins."""
+    created_users = created_events = 0
+    for email, name, role, tz in USERS:
+        if _user(email) is None:
+            user = User(email=email, display_name=name, role=role, timezone=tz, intro="")
+            user.set_password(DEMO_PASSWORD)
+            db.session.add(user)
+            created_users += 1
+    db.session.flush()
+    host, admin = _user("host@example.org"), _user("admin@example.org")
+    today = today or utcnow().astimezone(zone("Europe/London")).date()
+    for spec in _event_specs(today):
+        uid = f"seed-{spec['key']}@mlc-events"
+        if db.session.scalar(select(Event.id).where(Event.uid == uid)) is not None:
+            continue
+        event = Event(
+            uid=uid,
+            title=spec["title"],
+            kind=spec["kind"],
+            description=spec["description"],
+            description_html=render_markdown(spec["description"]),
+            starts_at=spec["start"],
+            ends_at=spec["start"] + timedelta(minutes=spec["minutes"]),
+            timezone=spec["tz"],
+            location=spec["location"],
+            online_url=spec["online_url"],
+            capacity=spec.get("capacity"),
+            visibility=spec.get("visibility", "public"),
+        )
+        event.hosts = [host] if spec["kind"] != "lab-meeting" else [host, admin]
+        db.session.add(event)
+        db.session.flush()
+        _seed_rsvps(event, spec["key"])
+        created_events += 1
+    db.session.commit()
+    logins = "\n".join(f"  {email:<22} {DEMO_PASSWORD}  ({role})" for email, _, role, _ in USERS[:3])
+    return (
+        f"Demo data: {created_users} members and {created_events} events added "
+        f"(nothing is duplicated on a re-run).\nDemo logins:\n{logins}"
+    )
+
+
+def _seed_rsvps(event: Event, key: str) -> None:
+    now = utcnow()
+    if key == "mentoring-upcoming":
+        # Full, with one member waiting: shows the waitlist.
+        plan = [("grace@example.org", "going"), ("alan@example.org", "going"),
+                ("kenji@example.org", "waitlisted")]  # fmt: skip
+    elif key.startswith("reading-group") or key.startswith("jam"):
+        plan = [(e, "going") for e in ("grace@example.org", "alan@example.org", "amara@example.org")]
+    else:
+        plan = [("kenji@example.org", "going")]
+    for offset, (email, status) in enumerate(plan):
+        db.session.add(
+            RSVP(
+                event_id=event.id,
+                user_id=_user(email).id,
+                status=status,
+                queued_at=now + timedelta(seconds=offset),
+                updated_at=now,
+            )
+        )

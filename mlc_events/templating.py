@@ -1,0 +1,44 @@
+"""Template globals: the viewer's timezone, notices, time formatting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, request
+from flask_login import current_user
+
+from .timeutil import format_local, is_timezone, iso_z, zone
+
+
+def viewer_timezone() -> str | None:
+    """The profile's zone, else the browser's (a cookie set by app.js), else None."""
+    if current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    browser = request.cookies.get("tz")
+    return browser if is_timezone(browser) else None
+
+
+def time_parts(value: datetime, tz_name: str) -> dict:
+    local = value.astimezone(zone(tz_name))
+    return {
+        "iso": iso_z(value),
+        "date": f"{local:%a} {local.day} {local:%b %Y}",
+        "time": f"{local:%H:%M}",
+        "abbr": local.tzname(),
+        "day": local.date(),
+    }
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def _globals():
+        from .notices.services import unread_for
+
+        notices = []
+        if current_user.is_authenticated:
+            notices = unread_for(current_user.id)
+        return {"viewer_tz": viewer_timezone(), "notices": notices}
+
+    app.jinja_env.globals["time_parts"] = time_parts
+    app.jinja_env.filters["iso_z"] = iso_z
+    app.jinja_env.filters["local"] = format_local
