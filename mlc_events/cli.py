@@ -7,6 +7,9 @@ from flask import Flask
 
 from .errors import ValidationFailed
 
+# The service names form fields; on the command line they are options.
+FIELD_NAMES = {"email": "EMAIL", "display_name": "--name", "password": "--password", "role": "--role"}
+
 
 def register_cli(app: Flask) -> None:
     users = click.Group("users", help="Manage members.")
@@ -25,8 +28,13 @@ def register_cli(app: Flask) -> None:
         try:
             user = create(email, name, password, role)
         except ValidationFailed as exc:
-            detail = "; ".join(exc.field_errors.values()) or exc.message
-            raise click.ClickException(detail) from exc
+            detail = "; ".join(
+                f"{FIELD_NAMES.get(field, field)}: {message}"
+                for field, message in exc.field_errors.items()
+            )
+            raise click.ClickException(
+                f"Could not create {email}. {exc.message} ({detail})" if detail else exc.message
+            ) from exc
         click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
     app.cli.add_command(users)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, render_template, request, url_for
 from urllib.parse import urlsplit
 
+from flask import Flask, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -62,6 +62,7 @@ class TooManyAttempts(ServiceError):
 
 TITLES = {
     400: "Bad request",
+    401: "Please sign in",
     403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",
@@ -73,8 +74,24 @@ TITLES = {
 }
 
 
+# Said when the code that refused gave no reason of its own: a page never just shows a number.
+MESSAGES = {
+    400: "The request could not be understood. Reload the page and try again.",
+    401: "Please sign in to continue.",
+    403: "You are not allowed to do that.",
+    404: "There is nothing at this address. It may have been removed, or the link is mistyped.",
+    405: "This address does not accept that kind of request.",
+    409: "That conflicts with what changed in the meantime. Reload the page and try again.",
+    413: "What you sent is too large. Shorten it and try again.",
+    422: "Some of what you entered is not valid.",
+    429: "Too many attempts. Wait a few minutes and try again.",
+    500: "We could not finish that. Nothing was changed; try again.",
+}
+
+
 def error_response(status: int, message: str):
     """Answer with a short error page, or a fragment for htmx requests."""
+    message = message or MESSAGES.get(status) or MESSAGES[400 if status < 500 else 500]
     template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
     body = render_template(
         template, status=status, title=TITLES.get(status, "Error"), message=message
@@ -120,7 +137,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
-        return error_response(status, exc.description if status != 500 else "")
+        message = MESSAGES.get(status) if status >= 500 else exc.description
+        body, status, headers = error_response(status, message or "")
+        for name, value in exc.get_headers():
+            if name in ("Allow", "Retry-After", "WWW-Authenticate"):
+                headers[name] = value
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
@@ -128,4 +150,4 @@ def register_error_handlers(app: Flask) -> None:
         from .extensions import db
 
         db.session.rollback()
-        return error_response(500, "We could not finish that. Nothing was changed; try again.")
+        return error_response(500, MESSAGES[500])

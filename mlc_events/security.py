@@ -1,6 +1,9 @@
-"""Security headers applied to every response."""
+"""Security headers on every response, and guards against input no database can hold."""
 
-from flask import Flask
+from __future__ import annotations
+
+from flask import Flask, request
+from werkzeug.routing import IntegerConverter
 
 CSP = "; ".join(
     [
@@ -17,8 +20,40 @@ CSP = "; ".join(
     ]
 )
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; SQLite overflows at 2**63
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` that does not match ids no table can hold: 404 instead of an overflow."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in vals) for key, vals in values.lists())
+
 
 def init_security_headers(app: Flask) -> None:
+    """Headers on every response; also the id converter and the NUL guard (both must be in
+    place before the blueprints register their routes, which ``create_app`` does next)."""
+    # Routes bind their converters when they are added: this has to come before blueprints.
+    app.url_map.converters["int"] = IdConverter
+
+    @app.before_request
+    def _refuse_nul_bytes():
+        # PostgreSQL cannot store or even compare a NUL character: refuse it up front
+        # instead of failing deep inside a query.
+        if "\x00" in request.path or _has_nul(request.args) or _has_nul(request.form):
+            from .errors import error_response
+
+            return error_response(
+                400,
+                "What you sent contains an invisible NUL character, which we cannot store. "
+                "Remove it (it often comes from pasting) and try again.",
+            )
+        return None
+
     @app.after_request
     def _headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)

@@ -204,7 +204,9 @@ def seed(today: date | None = None) -> str:
         _seed_rsvps(event, spec["key"])
         created_events += 1
     db.session.commit()
-    logins = "\n".join(f"  {email:<22} {DEMO_PASSWORD}  ({role})" for email, _, role, _ in USERS[:3])
+    logins = "\n".join(
+        f"  {email:<22} {DEMO_PASSWORD}  ({role})" for email, _, role, _ in USERS[:3]
+    )
     return (
         f"Demo data: {created_users} members and {created_events} events added "
         f"(nothing is duplicated on a re-run).\nDemo logins:\n{logins}"
@@ -215,10 +217,15 @@ def _seed_rsvps(event: Event, key: str) -> None:
     now = utcnow()
     if key == "mentoring-upcoming":
         # Full, with one member waiting: shows the waitlist.
-        plan = [("grace@example.org", "going"), ("alan@example.org", "going"),
-                ("kenji@example.org", "waitlisted")]  # fmt: skip
+        plan = [
+            ("grace@example.org", "going"),
+            ("alan@example.org", "going"),
+            ("kenji@example.org", "waitlisted"),
+        ]
     elif key.startswith("reading-group") or key.startswith("jam"):
-        plan = [(e, "going") for e in ("grace@example.org", "alan@example.org", "amara@example.org")]
+        plan = [
+            (e, "going") for e in ("grace@example.org", "alan@example.org", "amara@example.org")
+        ]
     else:
         plan = [("kenji@example.org", "going")]
     for offset, (email, status) in enumerate(plan):

@@ -37,8 +37,9 @@ def register_template_helpers(app: Flask) -> None:
         notices = []
         if current_user.is_authenticated:
             notices = unread_for(current_user.id)
-        return {"viewer_tz": viewer_timezone(), "notices": notices}
+        return {"notices": notices}
 
     app.jinja_env.globals["time_parts"] = time_parts
+    app.jinja_env.globals["viewer_timezone"] = viewer_timezone
     app.jinja_env.filters["iso_z"] = iso_z
     app.jinja_env.filters["local"] = format_local

@@ -47,7 +47,9 @@ def local_to_utc(value: str | datetime, tz_name: str) -> datetime:
     aware = naive.replace(tzinfo=tz)
     # A time skipped by a DST change does not survive the round trip.
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive:
-        raise LocalTimeError(f"{naive:%H:%M} does not exist on that day in {tz_name} (the clocks change).")
+        raise LocalTimeError(
+            f"{naive:%H:%M} does not exist on that day in {tz_name} (the clocks change)."
+        )
     return aware.astimezone(UTC)
 
 

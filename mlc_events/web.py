@@ -5,9 +5,19 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import make_response, redirect, render_template, request
+from flask import (
+    current_app,
+    has_request_context,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls and the Unicode line breaks: browsers drop some of them from URLs
+# (so "/\t/evil.com" would become "//evil.com"); none belongs in a path we redirect to.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def is_htmx() -> bool:
@@ -53,3 +63,16 @@ def attach_errors(form, exc) -> None:
             placed = True
     if not placed:
         form.form_errors.append(exc.message)
+
+
+def path_for(endpoint: str, **values) -> str:
+    """``url_for`` that also works outside a request (CLI, background work)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link on ``BASE_URL``, for mails, feeds and invites."""
+    return current_app.config["BASE_URL"] + path_for(endpoint, **values)

@@ -3,6 +3,8 @@ clients that carry CSRF tokens, and keyword factories for users and events."""
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import os
 import re
 import shutil
@@ -10,8 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
 from flask_migrate import upgrade
 from sqlalchemy import text
+from werkzeug.security import generate_password_hash
 
 from mlc_events import create_app
 from mlc_events.auth.models import User
@@ -92,11 +96,27 @@ def app(request, backend, tmp_path, sqlite_template):
 both_backends = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 
+def _isolated(call, *args, **kwargs):
+    """Run one request as a server would: its own app context, ``g`` and database session.
+
+    The test itself runs inside an app context; Flask would reuse it for requests, sharing
+    ``g`` (the CSRF token, the signed-in user) and the session between clients. The test's
+    session commits first so that it holds no transaction (on SQLite: no lock) meanwhile.
+    """
+    db.session.commit()
+
+    def run():
+        _cv_app.set(None)
+        return call(*args, **kwargs)
+
+    return contextvars.copy_context().run(run)
+
+
 class Client:
     """A test client that fills in the CSRF token and can sign in."""
 
     def __init__(self, flask_client):
-        self.raw = flask_client
+        self.raw = _IsolatedClient(flask_client)
         self._token: str | None = None
 
     def csrf(self) -> str:
@@ -131,6 +151,17 @@ class Client:
         self._token = None
 
 
+class _IsolatedClient:
+    def __init__(self, flask_client):
+        self._client = flask_client
+
+    def __getattr__(self, name):
+        attr = getattr(self._client, name)
+        if name in ("get", "post", "open", "put", "delete", "patch", "head"):
+            return lambda *a, **kw: _isolated(attr, *a, **kw)
+        return attr
+
+
 @pytest.fixture
 def client(app) -> Client:
     return Client(app.test_client())
@@ -147,6 +178,11 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@functools.cache
+def _password_hash() -> str:
+    return generate_password_hash(PASSWORD, method="scrypt")
+
+
 @pytest.fixture
 def make_user(app):
     counter = iter(range(1, 10_000))
@@ -154,13 +190,17 @@ def make_user(app):
     def make(**kw) -> User:
         n = next(counter)
         user = User(
-            email=kw.pop("email", f"user{n}@example.org"),
+            email=kw.pop("email", f"user{n}@example.org").lower(),
             display_name=kw.pop("display_name", f"User {n}"),
             role=kw.pop("role", "member"),
             timezone=kw.pop("timezone", None),
             intro=kw.pop("intro", ""),
         )
-        user.set_password(kw.pop("password", PASSWORD))
+        password = kw.pop("password", PASSWORD)
+        if password == PASSWORD:
+            user.password_hash = _password_hash()  # scrypt once per run, not per user
+        else:
+            user.set_password(password)
         for key, value in kw.items():
             setattr(user, key, value)
         db.session.add(user)

@@ -27,7 +27,8 @@ def set_role(user_id: int):
     except ValidationFailed as exc:
         return render(
             "admin/users.html", status=422, users=auth.list_users(), roles=ROLES,
-            error=exc.message, error_user=user_id,
+            error=" ".join(filter(None, [exc.message, exc.field_errors.get("role")])),
+            error_user=user_id,
         )
     flash(f"{user.display_name} is now {user.role}.")
     return redirect_to(url_for("admin.users"))

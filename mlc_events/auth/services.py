@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..database import utcnow
 from ..errors import NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
@@ -17,10 +20,20 @@ from .models import ROLES, LoginFailure, User
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 200
+MAX_EMAIL = 254
+MAX_NAME = 80
+MAX_INTRO = 1000
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+# Control characters: none in a one-line name (nor bidi overrides, which make "Ada" render
+# as someone else's name); tabs and line breaks only in an intro.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """One spelling per address: trimmed, NFC (an é typed two ways is one é), lower case."""
+    return unicodedata.normalize("NFC", (email or "").strip()).lower()
 
 
 def find_by_email(email: str) -> User | None:
@@ -39,6 +52,22 @@ def _check_password_rules(password: str, field: str = "password") -> None:
         )
 
 
+def _check_display_name(display_name: str | None) -> str:
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise ValidationFailed("Enter a name.", {"display_name": "Enter the name people will see."})
+    if len(display_name) > MAX_NAME:
+        raise ValidationFailed(
+            "Name too long.", {"display_name": f"Use at most {MAX_NAME} characters."}
+        )
+    if _CONTROL.search(display_name):
+        raise ValidationFailed(
+            "The name has invisible characters.",
+            {"display_name": "Use letters, digits, spaces and punctuation only."},
+        )
+    return display_name
+
+
 def _check_timezone(timezone: str | None) -> str | None:
     timezone = (timezone or "").strip() or None
     if timezone and not is_timezone(timezone):
@@ -47,6 +76,13 @@ def _check_timezone(timezone: str | None) -> str | None:
             {"timezone": "Choose a timezone from the list (for example Europe/London)."},
         )
     return timezone
+
+
+def _email_taken() -> ValidationFailed:
+    return ValidationFailed(
+        "That email is taken.",
+        {"email": "An account with this email already exists. Sign in, or reset its password."},
+    )
 
 
 def create_user(
@@ -58,24 +94,23 @@ def create_user(
 ) -> User:
     """Create an account; raises ValidationFailed if the email is taken or a field is bad."""
     email = normalise_email(email)
-    display_name = (display_name or "").strip()
-    if not email or "@" not in email:
+    if not email or "@" not in email or len(email) > MAX_EMAIL or _CONTROL.search(email):
         raise ValidationFailed("Enter an email address.", {"email": "Enter a valid email address."})
-    if not display_name:
-        raise ValidationFailed("Enter a name.", {"display_name": "Enter the name people will see."})
+    display_name = _check_display_name(display_name)
     if role not in ROLES:
         raise ValidationFailed("Unknown role.", {"role": f"Choose one of: {', '.join(ROLES)}."})
     _check_password_rules(password)
     timezone = _check_timezone(timezone)
     if find_by_email(email):
-        raise ValidationFailed(
-            "That email is taken.",
-            {"email": "An account with this email already exists. Sign in instead?"},
-        )
+        raise _email_taken()
     user = User(email=email, display_name=display_name, role=role, timezone=timezone, intro="")
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # the same email registered at the same moment
+        db.session.rollback()
+        raise _email_taken() from exc
     return user
 
 
@@ -91,10 +126,12 @@ def _retry_after(oldest) -> int:
     return max(1, math.ceil((oldest + window - utcnow()).total_seconds()))
 
 
-def authenticate(email: str, password: str, address: str) -> User:
-    """Return the user for these credentials; raises ValidationFailed or TooManyAttempts."""
-    email = normalise_email(email)
-    address = (address or "unknown")[:64]
+def _address(address: str | None) -> str:
+    return (address or "unknown")[:64]
+
+
+def _check_failure_limit(email: str, address: str) -> None:
+    """Raise TooManyAttempts once the account or the address has used up its failures."""
     since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
     limit = current_app.config["LOGIN_FAILURE_LIMIT"]
     for column, value in ((LoginFailure.email, email), (LoginFailure.address, address)):
@@ -108,39 +145,62 @@ def authenticate(email: str, password: str, address: str) -> User:
                 "Too many failed sign-ins. Wait a few minutes, or reset your password.",
                 _retry_after(oldest),
             )
+
+
+def _record_failure(email: str, address: str) -> None:
+    since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
+    db.session.add(LoginFailure(email=email, address=address))
+    db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.at < since))
+    db.session.commit()
+
+
+def _clear_failures(email: str) -> None:
+    db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.email == email))
+
+
+def authenticate(email: str, password: str, address: str) -> User:
+    """Return the user for these credentials; raises ValidationFailed or TooManyAttempts."""
+    email = normalise_email(email)[:MAX_EMAIL]
+    address = _address(address)
+    _check_failure_limit(email, address)
     user = find_by_email(email)
     if user is None or not user.check_password(password or ""):
-        db.session.add(LoginFailure(email=email, address=address))
-        db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.at < since))
-        db.session.commit()
-        raise ValidationFailed(
-            "Wrong email or password.", {"password": "Wrong email or password."}
-        )
-    # Success clears this account's failures; the per-address count stays.
-    db.session.execute(LoginFailure.__table__.delete().where(LoginFailure.email == email))
+        _record_failure(email, address)
+        raise ValidationFailed("Wrong email or password.", {"password": "Wrong email or password."})
+    # Success clears this account's failures; the per-address count of other emails stays.
+    _clear_failures(email)
     db.session.commit()
     return user
 
 
 def update_profile(user: User, display_name: str, intro: str, timezone: str | None) -> User:
-    """Save a member's name, intro and timezone."""
-    display_name = (display_name or "").strip()
-    if not display_name:
-        raise ValidationFailed("Enter a name.", {"display_name": "Enter the name people will see."})
-    if len(display_name) > 80:
-        raise ValidationFailed("Name too long.", {"display_name": "Use at most 80 characters."})
-    if len(intro or "") > 1000:
-        raise ValidationFailed("Intro too long.", {"intro": "Use at most 1000 characters."})
-    user.timezone = _check_timezone(timezone)
+    """Save a member's name, intro and timezone (all or nothing)."""
+    display_name = _check_display_name(display_name)
+    intro = (intro or "").strip()
+    if len(intro) > MAX_INTRO:
+        raise ValidationFailed("Intro too long.", {"intro": f"Use at most {MAX_INTRO} characters."})
+    if _CONTROL_MULTILINE.search(intro):
+        raise ValidationFailed(
+            "The intro has invisible characters.",
+            {"intro": "Remove the invisible control characters (pasted from elsewhere?)."},
+        )
+    timezone = _check_timezone(timezone)
     user.display_name = display_name
-    user.intro = (intro or "").strip()
+    user.intro = intro
+    user.timezone = timezone
     db.session.commit()
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Change a password after checking the current one."""
+def change_password(user: User, current: str, new: str, address: str | None = None) -> None:
+    """Change a password after checking the current one.
+
+    A wrong current password counts as a failed sign-in, so a borrowed session cannot be
+    used to guess the password at full speed."""
+    address = _address(address)
+    _check_failure_limit(user.email, address)
     if not user.check_password(current or ""):
+        _record_failure(user.email, address)
         raise ValidationFailed(
             "Current password is wrong.", {"current_password": "That is not your current password."}
         )
@@ -185,7 +245,8 @@ def user_for_reset_token(token: str) -> User:
         raise NotFound("This reset link has expired. Ask for a new one.") from exc
     except BadSignature as exc:
         raise NotFound("This reset link is not valid. Ask for a new one.") from exc
-    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    uid = data.get("uid") if isinstance(data, dict) else None
+    user = db.session.get(User, uid) if isinstance(uid, int) and 0 < uid <= MAX_ID else None
     if user is None or user.password_fingerprint != data.get("pw"):
         raise NotFound("This reset link was already used. Ask for a new one.")
     return user
@@ -196,6 +257,8 @@ def reset_password(token: str, new_password: str) -> User:
     user = user_for_reset_token(token)
     _check_password_rules(new_password)
     user.set_password(new_password)
+    # Whoever reads the account's mail owns it: lift the sign-in lock on it too.
+    _clear_failures(user.email)
     db.session.commit()
     return user
 
@@ -204,7 +267,7 @@ def set_role(actor: User, user_id: int, role: str) -> User:
     """Change a member's role (admins only)."""
     if not actor.is_admin:
         raise PermissionDenied("Only admins can change roles.")
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
     if user is None:
         raise NotFound("No such member.")
     if role not in ROLES:

@@ -99,7 +99,7 @@ def profile():
                 try:
                     services.change_password(
                         current_user, password_form.current_password.data,
-                        password_form.new_password.data,
+                        password_form.new_password.data, request.remote_addr,
                     )
                 except ValidationFailed as exc:
                     attach_errors(password_form, exc)

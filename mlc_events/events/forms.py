@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import DateTimeLocalInput
 
@@ -28,7 +29,9 @@ class EventForm(FlaskForm):
     title = StringField(
         "Title", validators=[InputRequired("Give the event a title."), Length(max=200)]
     )
-    kind = SelectField("Kind", choices=list(KINDS.items()), validate_choice=False)
+    kind = SelectField(
+        "Kind", choices=[SelectChoice(k, v) for k, v in KINDS.items()], validate_choice=False
+    )
     description = TextAreaField(
         "Description (Markdown)", validators=[Optional(), Length(max=20_000)]
     )
@@ -45,8 +48,9 @@ class EventForm(FlaskForm):
     online_url = StringField("Online link", validators=[Optional(), Length(max=500)])
     capacity = CapacityField("Capacity (empty for no limit)")
     visibility = RadioField(
-        "Who can see it", choices=list(VISIBILITIES.items()), default="public",
+        "Who can see it",
+        choices=[SelectChoice(k, v) for k, v in VISIBILITIES.items()],
+        default="public",
         validate_choice=False,
     )
     co_hosts = StringField("Co-hosts (emails, comma separated)", validators=[Optional()])
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
 from ..auth.models import User
@@ -16,7 +16,8 @@ from ..mail import send_mail
 from ..markdown import render_markdown
 from ..notices.services import notify
 from ..timeutil import LocalTimeError, format_local, is_timezone, local_to_utc
-from .models import KINDS, RSVP, VISIBILITIES, Event, event_hosts
+from ..web import absolute_url, path_for
+from .models import KINDS, RSVP, VISIBILITIES, Event
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 20_000
@@ -283,9 +284,7 @@ def attendance(event_id: int) -> Attendance:
 def rsvp_of(user, event_id: int) -> RSVP | None:
     if not _signed_in(user):
         return None
-    return db.session.scalar(
-        select(RSVP).where(RSVP.event_id == event_id, RSVP.user_id == user.id)
-    )
+    return db.session.scalar(select(RSVP).where(RSVP.event_id == event_id, RSVP.user_id == user.id))
 
 
 def waitlist_position(rsvp: RSVP) -> int:
@@ -354,7 +353,7 @@ def _promote_waitlisted(event: Event) -> list[RSVP]:
 
 
 def _event_path(event: Event) -> str:
-    return url_for("events.show", event_id=event.id)
+    return path_for("events.show", event_id=event.id)
 
 
 def _tell_promoted(event: Event, promoted: list[RSVP]) -> None:
@@ -366,7 +365,7 @@ def _tell_promoted(event: Event, promoted: list[RSVP]) -> None:
             f"You're going: {event.title}",
             f"Hello {user.display_name},\n\nA place opened up and you moved off the waitlist: "
             f"you're going to {event.title} ({when}).\n\n"
-            f"{current_app.config['BASE_URL']}{_event_path(event)}\n\n"
+            f"{absolute_url('events.show', event_id=event.id)}\n\n"
             "Can't make it after all? Change your RSVP on the event page so the next person "
             "gets your place.\n",
         )

@@ -49,7 +49,9 @@ def _rsvp_context(event):
     return {
         "event": event,
         "rsvp": rsvp,
-        "position": services.waitlist_position(rsvp) if rsvp and rsvp.status == "waitlisted" else None,
+        "position": services.waitlist_position(rsvp)
+        if rsvp and rsvp.status == "waitlisted"
+        else None,
         "counts": services.attendance(event.id),
         "show_online": services.can_see_online_link(current_user, event),
     }
@@ -63,8 +65,12 @@ def show(event_id: int):
     if services.can_manage(current_user, event):
         going, waitlist = services.attendees(current_user, event.id)
     return render(
-        "events/show.html", "events/_rsvp.html", **context,
-        can_manage=going is not None, going=going, waitlist=waitlist,
+        "events/show.html",
+        "events/_rsvp.html",
+        **context,
+        can_manage=going is not None,
+        going=going,
+        waitlist=waitlist,
     )
 
 
@@ -128,7 +134,9 @@ def rsvp(event_id: int):
         if not is_htmx():
             raise
         event = services.get_visible_event(current_user, event_id)
-        return render("events/_rsvp.html", status=exc.status, error=exc.message, **_rsvp_context(event))
+        return render(
+            "events/_rsvp.html", status=exc.status, error=exc.message, **_rsvp_context(event)
+        )
     if is_htmx():
         event = services.get_visible_event(current_user, event_id)
         return render("events/_rsvp.html", **_rsvp_context(event))
