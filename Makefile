@@ -25,7 +25,13 @@ run: $(VENV)/.installed
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C stops)"
 	$(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
-test: $(VENV)/.installed-test
+# Mozilla's ical.js (Thunderbird's parser) reads our calendars in the tests; needs Node.
+tests/icaljs/node_modules/.installed: tests/icaljs/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/icaljs --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the ical.js checks will be skipped (apt-get install nodejs npm)"; fi
+
+test: $(VENV)/.installed-test tests/icaljs/node_modules/.installed
 	$(BIN)/ruff check mlc_events tests bench
 	$(BIN)/pytest $(PYTEST_ARGS)
 

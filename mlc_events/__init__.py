@@ -78,9 +78,10 @@ def init_blueprints(app: Flask) -> None:
     from .auth.views import account_bp
     from .auth.views import bp as auth_bp
     from .events.views import bp as events_bp
+    from .feeds.views import bp as feeds_bp
     from .main import bp as main_bp
 
-    for bp in (main_bp, auth_bp, account_bp, events_bp, admin_bp):
+    for bp in (main_bp, auth_bp, account_bp, events_bp, feeds_bp, admin_bp):
         app.register_blueprint(bp)
 
 

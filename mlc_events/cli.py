@@ -8,7 +8,12 @@ from flask import Flask
 from .errors import ValidationFailed
 
 # The service names form fields; on the command line they are options.
-FIELD_NAMES = {"email": "EMAIL", "display_name": "--name", "password": "--password", "role": "--role"}
+FIELD_NAMES = {
+    "email": "EMAIL",
+    "display_name": "--name",
+    "password": "--password",
+    "role": "--role",
+}
 
 
 def register_cli(app: Flask) -> None:
@@ -19,7 +24,10 @@ def register_cli(app: Flask) -> None:
     @click.option("--name", required=True, help="Display name.")
     @click.option("--password", required=True, help="Password (at least 8 characters).")
     @click.option(
-        "--role", type=click.Choice(["member", "host", "admin"]), default="member", show_default=True
+        "--role",
+        type=click.Choice(["member", "host", "admin"]),
+        default="member",
+        show_default=True,
     )
     def create_user(email: str, name: str, password: str, role: str) -> None:
         """Create a user."""

@@ -137,8 +137,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
-        message = MESSAGES.get(status) if status >= 500 else exc.description
-        body, status, headers = error_response(status, message or "")
+        # Werkzeug's stock descriptions are written for developers ("The data value transmitted
+        # exceeds the capacity limit."): say it in our words unless the code gave a reason.
+        stock = exc.description == type(exc).description
+        message = MESSAGES.get(status) if stock or status >= 500 else exc.description
+        body, status, headers = error_response(status, message or exc.description or "")
         for name, value in exc.get_headers():
             if name in ("Allow", "Retry-After", "WWW-Authenticate"):
                 headers[name] = value

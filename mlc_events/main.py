@@ -14,7 +14,7 @@ bp = Blueprint("main", __name__)
 def index():
     return render(
         "index.html",
-        upcoming=events.upcoming(current_user, limit=10),
+        upcoming=events.upcoming(current_user, limit=10, exclude_kind="research-jam"),
         jams=events.upcoming(current_user, kind="research-jam", limit=4),
     )
 

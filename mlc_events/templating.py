@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import unquote
 
 from flask import Flask, request
 from flask_login import current_user
@@ -14,7 +15,7 @@ def viewer_timezone() -> str | None:
     """The profile's zone, else the browser's (a cookie set by app.js), else None."""
     if current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
-    browser = request.cookies.get("tz")
+    browser = unquote(request.cookies.get("tz") or "")
     return browser if is_timezone(browser) else None
 
 

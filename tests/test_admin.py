@@ -6,7 +6,6 @@ import html
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import g, request_started
 from werkzeug.security import generate_password_hash
 
 from mlc_events.auth.models import User
@@ -20,19 +19,6 @@ FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 def make_user(make_user):
     """conftest's factory with a hash that checks in microseconds (scrypt: 0.1 s a sign-in)."""
     return lambda **kw: make_user(**{"password_hash": FAST_HASH, **kw})
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """One app context spans the test (see conftest), so ``g`` (flask-login's user cache)
-    would leak between clients: start each request with an empty ``g``, as in production."""
-
-    def clear(sender, **extra):
-        g.__dict__.clear()
-
-    request_started.connect(clear, app)
-    yield
-    request_started.disconnect(clear, app)
 
 
 def role_of(user_id: int) -> str:

@@ -26,7 +26,10 @@ def set_role(user_id: int):
         user = auth.set_role(current_user, user_id, request.form.get("role", ""))
     except ValidationFailed as exc:
         return render(
-            "admin/users.html", status=422, users=auth.list_users(), roles=ROLES,
+            "admin/users.html",
+            status=422,
+            users=auth.list_users(),
+            roles=ROLES,
             error=" ".join(filter(None, [exc.message, exc.field_errors.get("role")])),
             error_user=user_id,
         )

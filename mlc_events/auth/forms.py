@@ -1,8 +1,15 @@
 """Sign-in, registration, profile and password forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms import TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
@@ -53,7 +60,10 @@ class ProfileForm(FlaskForm):
     display_name = StringField("Display name", validators=DISPLAY_NAME)
     intro = TextAreaField(
         "Short intro",
-        validators=[Optional(), Length(max=MAX_INTRO, message=f"Use at most {MAX_INTRO} characters.")],
+        validators=[
+            Optional(),
+            Length(max=MAX_INTRO, message=f"Use at most {MAX_INTRO} characters."),
+        ],
     )
     timezone = SelectField("Timezone", choices=timezone_choices, validate_choice=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -16,6 +17,10 @@ from ..extensions import db
 ROLES = ("member", "host", "admin")
 
 
+def new_calendar_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -27,6 +32,12 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="member")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Secret part of the personal calendar URL; rotating it kills the old URL.
+    calendar_secret: Mapped[str] = mapped_column(String(64), default=new_calendar_secret)
+
+    @property
+    def calendar_token(self) -> str:
+        return f"{self.id}-{self.calendar_secret}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")

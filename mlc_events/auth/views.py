@@ -98,8 +98,10 @@ def profile():
             if password_form.validate_on_submit():
                 try:
                     services.change_password(
-                        current_user, password_form.current_password.data,
-                        password_form.new_password.data, request.remote_addr,
+                        current_user,
+                        password_form.current_password.data,
+                        password_form.new_password.data,
+                        request.remote_addr,
                     )
                 except ValidationFailed as exc:
                     attach_errors(password_form, exc)
@@ -109,7 +111,9 @@ def profile():
         elif profile_form.validate_on_submit():
             try:
                 services.update_profile(
-                    current_user, profile_form.display_name.data, profile_form.intro.data,
+                    current_user,
+                    profile_form.display_name.data,
+                    profile_form.intro.data,
                     profile_form.timezone.data,
                 )
             except ValidationFailed as exc:
@@ -119,6 +123,8 @@ def profile():
                 return redirect(url_for("account.profile"), 303)
         status = 422
     return render(
-        "account/profile.html", status=status, profile_form=profile_form,
+        "account/profile.html",
+        status=status,
+        profile_form=profile_form,
         password_form=password_form,
     )

@@ -99,7 +99,9 @@ def list_events(viewer, kind: str | None = None, past: bool = False, page: int =
     )
 
 
-def upcoming(viewer, kind: str | None = None, limit: int = 8) -> list[Event]:
+def upcoming(
+    viewer, kind: str | None = None, limit: int = 8, exclude_kind: str | None = None
+) -> list[Event]:
     query = (
         select(Event)
         .where(_visible_filter(viewer), Event.ends_at > utcnow(), Event.status != "cancelled")
@@ -108,6 +110,8 @@ def upcoming(viewer, kind: str | None = None, limit: int = 8) -> list[Event]:
     )
     if kind:
         query = query.where(Event.kind == kind)
+    if exclude_kind:
+        query = query.where(Event.kind != exclude_kind)
     return list(db.session.scalars(query))
 
 

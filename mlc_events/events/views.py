@@ -4,6 +4,8 @@ from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user, login_required
 
 from ..errors import Conflict, ValidationFailed
+from ..feeds.services import add_to_calendar_links
+from ..templating import viewer_timezone
 from ..timeutil import utc_to_local_input
 from ..web import attach_errors, is_htmx, redirect_to, render
 from . import services
@@ -68,6 +70,7 @@ def show(event_id: int):
         "events/show.html",
         "events/_rsvp.html",
         **context,
+        calendar_links=add_to_calendar_links(event),
         can_manage=going is not None,
         going=going,
         waitlist=waitlist,
@@ -80,7 +83,7 @@ def create():
     services.require_host(current_user)
     form = EventForm()
     if request.method == "GET":
-        form.timezone.data = current_user.timezone or request.cookies.get("tz") or "UTC"
+        form.timezone.data = viewer_timezone() or "UTC"
         form.kind.data = request.args.get("kind") if request.args.get("kind") in KINDS else None
     if form.validate_on_submit():
         try:

@@ -14,7 +14,7 @@
 
   // The server shows times in this zone when the member has not chosen one.
   if (zone && document.cookie.indexOf("tz=" + zone) === -1) {
-    document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+    document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
   }
 
   function fillZones(root) {

@@ -12,7 +12,6 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import g, request_started
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
@@ -26,21 +25,6 @@ from tests.conftest import PASSWORD, read_outbox
 # register a lot. test_services.py checks that real passwords are hashed with scrypt.
 FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 NEW_PASSWORD = "a brand new passphrase"
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """The ``app`` fixture keeps one app context open for the whole test, and a request reuses
-    it: ``flask.g`` (where flask-login caches the user and Flask-WTF the CSRF token) would
-    carry one client's identity into another client's request. Start each request with an
-    empty ``g``, as in production."""
-
-    def clear(sender, **extra):
-        g.__dict__.clear()
-
-    request_started.connect(clear, app)
-    yield
-    request_started.disconnect(clear, app)
 
 
 @pytest.fixture(autouse=True)
@@ -314,6 +298,18 @@ def test_remember_me_sets_an_httponly_cookie_for_at_most_30_days(client, make_us
     assert before + timedelta(days=1) < expires <= before + timedelta(days=30, minutes=1)
     if "max-age" in attributes:
         assert int(attributes["max-age"]) <= 30 * 24 * 3600
+
+
+def test_the_remember_cookie_outlives_the_session_until_sign_out(client, make_user):
+    user = make_user()
+    client.post("/auth/login", {"email": user.email, "password": PASSWORD, "remember": "y"})
+    client.raw.delete_cookie("session")  # the browser was closed
+    client._token = None  # the CSRF token lived in that session
+    assert signed_in(client)
+    assert client.post("/auth/logout").status_code == 303
+    assert client.raw.get_cookie("remember_token") is None
+    client.raw.delete_cookie("session")
+    assert not signed_in(client)
 
 
 def test_without_remember_me_there_is_no_remember_cookie(client, make_user):
@@ -598,9 +594,7 @@ def test_wrong_current_passwords_count_as_failed_sign_ins(client, make_user):
     for _ in range(10):
         db.session.add(LoginFailure(email=user.email, address="203.0.113.5"))
     db.session.commit()
-    response = client.post(
-        "/account", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
-    )
+    response = client.post("/account", {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
     assert response.status_code == 429
     assert "Retry-After" in response.headers
     db.session.refresh(user)
