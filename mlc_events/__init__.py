@@ -40,6 +40,7 @@ def init_extensions(app: Flask) -> None:
     from .database import configure_sqlite
     from .errors import register_error_handlers
     from .extensions import csrf, db, htmx, login_manager, migrate
+    from .outbox.services import init_outbox
     from .security import init_security_headers
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -71,6 +72,7 @@ def init_extensions(app: Flask) -> None:
 
     register_error_handlers(app)
     init_security_headers(app)
+    init_outbox(app)
 
 
 def init_blueprints(app: Flask) -> None:
@@ -92,6 +94,7 @@ def init_templates(app: Flask) -> None:
 
 
 def init_cli(app: Flask) -> None:
-    from .cli import register_cli
+    from .cli import register_cli, register_mail_cli
 
     register_cli(app)
+    register_mail_cli(app)

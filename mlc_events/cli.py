@@ -54,3 +54,24 @@ def register_cli(app: Flask) -> None:
 
         report = seed()
         click.echo(report)
+
+
+def register_mail_cli(app: Flask) -> None:
+    mail = click.Group("mail", help="The outgoing mail queue.")
+
+    @mail.command("send-queued")
+    def send_queued() -> None:
+        """Send the queued mails that are due (for cron; the server also does this)."""
+        from .outbox.services import BATCH, send_due
+
+        sent = failed = 0
+        while True:
+            report = send_due()
+            sent, failed = sent + report.sent, failed + report.failed
+            if report.sent + report.failed < BATCH or report.sent == 0:
+                break
+        click.echo(f"Sent {sent} mail(s); {failed} failed and will be retried later.")
+        if failed and not sent:
+            raise SystemExit(1)
+
+    app.cli.add_command(mail)

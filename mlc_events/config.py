@@ -45,6 +45,9 @@ def load_config(instance_path: Path) -> dict:
         "MAIL_URL": os.environ.get("MAIL_URL") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "mlc-events <events@mlc-events.invalid>"),
         "OUTBOX_DIR": str(instance_path / "outbox"),
+        # thread: a background sender in each server process; inline: send right after the
+        # commit (tests); off: only `flask mail send-queued` sends.
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "thread"),
         # Tokens live as long as the session: a live session lasts longer than an hour.
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_SAMESITE": "Lax",

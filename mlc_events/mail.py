@@ -1,25 +1,47 @@
-"""Outgoing mail: SMTP through ``MAIL_URL``, else ``.eml`` files in ``instance/outbox/``."""
+"""Mail transport: build a MIME message, deliver it through ``MAIL_URL`` or to ``instance/outbox/``.
+
+Nothing here is called by a request: requests queue mail (``outbox.services``) and the
+queue's sender delivers it.
+"""
 
 from __future__ import annotations
 
 import smtplib
 import uuid
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
 
-def build_message(to: str, subject: str, text: str) -> EmailMessage:
+def sender_address() -> tuple[str, str]:
+    """(name, email) of MAIL_FROM."""
+    [(name, email)] = getaddresses([current_app.config["MAIL_FROM"]])
+    return name or "mlc-events", email
+
+
+def build_message(
+    to: str, subject: str, text: str, ics: bytes | None = None, method: str | None = None
+) -> EmailMessage:
+    """A plain-text mail; with ``ics``, also a calendar part clients turn into an invite."""
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
+    name, email = sender_address()
+    message["From"] = Address(name, addr_spec=email)
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="mlc-events")
+    message["Message-ID"] = make_msgid(domain=email.split("@")[-1])
     message.set_content(text)
+    if ics is not None:
+        # Inline text/calendar with METHOD is what Gmail, Outlook and Apple Mail act on;
+        # the .ics attachment is for everything else.
+        message.add_alternative(
+            ics, maintype="text", subtype="calendar", params={"method": method or "PUBLISH"}
+        )
+        message.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
     return message
 
 
@@ -41,11 +63,10 @@ def deliver(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def send_mail(to: str, subject: str, text: str) -> bool:
-    """Send a plain-text mail; a failure is logged, never raised into the request."""
-    try:
-        deliver(build_message(to, subject, text))
-    except Exception:
-        current_app.logger.exception("Could not send mail to %s", to)
-        return False
-    return True
+def send_mail(to: str, subject: str, text: str) -> None:
+    """Queue a plain-text mail and commit; the sender delivers it."""
+    from .extensions import db
+    from .outbox.services import queue_mail
+
+    queue_mail(to, subject, text)
+    db.session.commit()

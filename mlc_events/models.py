@@ -3,5 +3,6 @@
 from .auth.models import LoginFailure, User
 from .events.models import RSVP, Event, event_hosts
 from .notices.models import Notice
+from .outbox.models import OutgoingMail
 
-__all__ = ["RSVP", "Event", "LoginFailure", "Notice", "User", "event_hosts"]
+__all__ = ["RSVP", "Event", "LoginFailure", "Notice", "OutgoingMail", "User", "event_hosts"]

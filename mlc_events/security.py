@@ -26,7 +26,7 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; SQLite overflows at
 class IdConverter(IntegerConverter):
     """``<int:...>`` that does not match ids no table can hold: 404 instead of an overflow."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

@@ -36,6 +36,7 @@ def _config(tmp: Path, url: str) -> dict:
         "SECRET_KEY": "test-secret",
         "BASE_URL": "http://mlc.test",
         "MAIL_URL": None,
+        "MAIL_SENDER": "inline",
     }
 
 
@@ -247,3 +248,16 @@ def read_outbox(outbox: Path) -> list[str]:
     if not outbox.exists():
         return []
     return [p.read_text() for p in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime)]
+
+
+def calendar_part(raw: str | bytes) -> bytes:
+    """The text/calendar part of a mail, decoded."""
+    import email
+    from email import policy
+
+    parse = email.message_from_bytes if isinstance(raw, bytes) else email.message_from_string
+    message = parse(raw, policy=policy.default)
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            return part.get_payload(decode=True)
+    raise AssertionError("no text/calendar part in the mail")

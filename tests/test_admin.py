@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from mlc_events.auth.models import User
 from mlc_events.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, both_backends
 
 FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 
@@ -101,6 +101,7 @@ def test_members_and_hosts_may_not_change_roles(as_role, make_user, role):
 
 @pytest.mark.parametrize(("start", "new"), [("member", "host"), ("host", "admin"),
                                             ("admin", "member"), ("host", "member")])  # fmt: skip
+@both_backends
 def test_admins_change_roles(as_role, make_user, start, new):
     target = make_user(role=start, display_name="Target")
     client = as_role("admin")
@@ -120,6 +121,7 @@ def test_an_htmx_role_change_redirects_with_hx_redirect(as_role, make_user):
 
 
 @pytest.mark.parametrize("role", ["", "root", "ADMIN", "admin\u200b", "x" * 10_000, "💥"])
+@both_backends
 def test_an_unknown_role_is_refused_and_nothing_changes(as_role, make_user, role):
     target = make_user(role="host")
     response = as_role("admin").post(f"/admin/users/{target.id}/role", {"role": role})
@@ -138,6 +140,7 @@ def test_a_missing_role_field_is_refused(as_role, make_user):
 
 
 @pytest.mark.parametrize("user_id", ["999", "0", "2147483648", "99999999999999999999999"])
+@both_backends
 def test_an_unknown_member_is_not_found(as_role, user_id):
     response = as_role("admin").post(f"/admin/users/{user_id}/role", {"role": "host"})
     assert response.status_code == 404

@@ -9,6 +9,7 @@ from mlc_events.auth import services
 from mlc_events.auth.models import User
 from mlc_events.events.models import Event
 from mlc_events.extensions import db
+from tests.conftest import both_backends
 
 
 def count(model) -> int:
@@ -38,6 +39,7 @@ def test_users_create_defaults_to_member(runner):
     assert db.session.scalar(select(User.role)) == "member"
 
 
+@both_backends
 def test_users_create_refuses_a_taken_email_in_another_case(runner, make_user):
     make_user(email="hugo@example.org", display_name="Original")
     result = create(
@@ -71,6 +73,7 @@ def test_users_create_explains_bad_input(runner, args, message):
     assert count(User) == 0
 
 
+@both_backends
 def test_seed_demo_is_idempotent_and_creates_the_demo_logins(runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = {"users", "events", "event_hosts", "rsvps", "notices", "login_failures"}
+TABLES = {"users", "events", "event_hosts", "rsvps", "notices", "login_failures", "outgoing_mails"}
 
 
 def flask(*args: str, url: str, tmp_path: Path) -> subprocess.CompletedProcess:

@@ -5,7 +5,9 @@ from flask_login import current_user, login_required
 
 from ..auth import services as auth
 from ..auth.models import ROLES
-from ..errors import PermissionDenied, ValidationFailed
+from ..errors import NotFound, PermissionDenied, ValidationFailed
+from ..outbox import services as outbox
+from ..security import MAX_ID
 from ..web import redirect_to, render
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -35,3 +37,21 @@ def set_role(user_id: int):
         )
     flash(f"{user.display_name} is now {user.role}.")
     return redirect_to(url_for("admin.users"))
+
+
+@bp.get("/mail")
+@login_required
+def mail_queue():
+    return render("admin/mail.html", **outbox.queue_status(current_user))
+
+
+@bp.post("/mail/retry")
+@login_required
+def retry_mail():
+    raw = request.form.get("mail_id", "").strip()
+    if raw and not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID):
+        # Not "retry them all": a garbled id (or one past any table's range) is no such mail.
+        raise NotFound("No such mail.")
+    count = outbox.retry(current_user, int(raw) if raw else None)
+    flash(f"{count} mail(s) will be sent again now.")
+    return redirect_to(url_for("admin.mail_queue"))

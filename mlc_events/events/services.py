@@ -12,11 +12,11 @@ from ..auth.models import User
 from ..database import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, SignInRequired, ValidationFailed
 from ..extensions import db
-from ..mail import send_mail
+from ..feeds.invites import queue_invite
 from ..markdown import render_markdown
 from ..notices.services import notify
-from ..timeutil import LocalTimeError, format_local, is_timezone, local_to_utc
-from ..web import absolute_url, path_for
+from ..timeutil import LocalTimeError, is_timezone, local_to_utc
+from ..web import path_for
 from .models import KINDS, RSVP, VISIBILITIES, Event
 
 MAX_TITLE = 200
@@ -240,9 +240,11 @@ def update_event(actor, event_id: int, data: EventInput) -> Event:
     if significant:
         event.sequence += 1
     event.updated_at = utcnow()
-    promoted = _promote_waitlisted(event)
+    if significant:
+        for rsvp in _going(event.id):
+            queue_invite(event, rsvp.user, "updated")
+    _promote_waitlisted(event)
     db.session.commit()
-    _tell_promoted(event, promoted)
     return event
 
 
@@ -261,6 +263,8 @@ def cancel_event(actor, event_id: int) -> Event:
         select(RSVP).where(RSVP.event_id == event.id, RSVP.status.in_(("going", "waitlisted")))
     ):
         notify(rsvp.user_id, f"{event.title} was cancelled.", _event_path(event))
+        if rsvp.status == "going":
+            queue_invite(event, rsvp.user, "cancelled")
     db.session.commit()
     return event
 
@@ -353,26 +357,18 @@ def _promote_waitlisted(event: Event) -> list[RSVP]:
             f"A place opened up: you're going to {event.title}.",
             _event_path(event),
         )
+        queue_invite(event, rsvp.user, "promoted")
     return promoted
+
+
+def _going(event_id: int) -> list[RSVP]:
+    return list(
+        db.session.scalars(select(RSVP).where(RSVP.event_id == event_id, RSVP.status == "going"))
+    )
 
 
 def _event_path(event: Event) -> str:
     return path_for("events.show", event_id=event.id)
-
-
-def _tell_promoted(event: Event, promoted: list[RSVP]) -> None:
-    for rsvp in promoted:
-        user = rsvp.user
-        when = format_local(event.starts_at, user.timezone or event.timezone)
-        send_mail(
-            user.email,
-            f"You're going: {event.title}",
-            f"Hello {user.display_name},\n\nA place opened up and you moved off the waitlist: "
-            f"you're going to {event.title} ({when}).\n\n"
-            f"{absolute_url('events.show', event_id=event.id)}\n\n"
-            "Can't make it after all? Change your RSVP on the event page so the next person "
-            "gets your place.\n",
-        )
 
 
 def set_rsvp(actor, event_id: int, status: str) -> RSVP:
@@ -391,7 +387,6 @@ def set_rsvp(actor, event_id: int, status: str) -> RSVP:
         raise Conflict("This event is over: RSVPs are closed.")
     rsvp = rsvp_of(actor, event.id)
     now = utcnow()
-    promoted: list[RSVP] = []
     if status == "going":
         if rsvp is not None and rsvp.status in ("going", "waitlisted"):
             return rsvp
@@ -402,17 +397,21 @@ def set_rsvp(actor, event_id: int, status: str) -> RSVP:
             db.session.add(rsvp)
         else:
             rsvp.status, rsvp.queued_at = new_status, now
+        if new_status == "going":
+            queue_invite(event, actor, "going")
     else:
         if rsvp is None:
             rsvp = RSVP(event_id=event.id, user_id=actor.id, status="not_going", queued_at=now)
             db.session.add(rsvp)
         elif rsvp.status != "not_going":
+            was_going = rsvp.status == "going"
             rsvp.status = "not_going"
             db.session.flush()
-            promoted = _promote_waitlisted(event)
+            if was_going:
+                queue_invite(event, actor, "left")
+                _promote_waitlisted(event)
     rsvp.updated_at = now
     db.session.commit()
-    _tell_promoted(event, promoted)
     return rsvp
 
 

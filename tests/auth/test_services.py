@@ -13,7 +13,9 @@ from mlc_events.auth.models import ROLES, LoginFailure, User
 from mlc_events.database import utcnow
 from mlc_events.errors import NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
 from mlc_events.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, both_backends
+
+pytestmark = both_backends
 
 FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 

@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 from mlc_events.auth.models import LoginFailure, User
 from mlc_events.database import utcnow
 from mlc_events.extensions import db
-from tests.conftest import PASSWORD, read_outbox
+from tests.conftest import PASSWORD, both_backends, read_outbox
 
 # A hash that checks in microseconds: scrypt takes 0.1 s a check, and these tests sign in and
 # register a lot. test_services.py checks that real passwords are hashed with scrypt.
@@ -93,6 +93,7 @@ def good_login(client, user, address: str):
 # --- register ---------------------------------------------------------------------------------
 
 
+@both_backends
 def test_register_creates_a_member_and_signs_them_in(client):
     response = client.post("/auth/register", register_form(email="  New@Example.ORG "))
     assert response.status_code == 303
@@ -122,6 +123,7 @@ def test_register_escapes_markup_in_the_name(client):
 @pytest.mark.parametrize(
     "spelling", ["ada@example.org", "ADA@Example.ORG", "  Ada@example.org  ", "aDa@EXAMPLE.org"]
 )
+@both_backends
 def test_register_with_a_taken_email_in_any_case_is_refused(client, make_user, spelling):
     make_user(email="ada@example.org", display_name="Ada")
     response = client.post("/auth/register", register_form(email=spelling))
@@ -321,6 +323,7 @@ def test_without_remember_me_there_is_no_remember_cookie(client, make_user):
     assert "HttpOnly" in session
 
 
+@both_backends
 def test_the_11th_failed_login_for_one_account_is_refused_with_retry_after(
     client, new_client, make_user
 ):
@@ -340,6 +343,7 @@ def test_the_11th_failed_login_for_one_account_is_refused_with_retry_after(
     assert not signed_in(other)
 
 
+@both_backends
 def test_the_11th_failed_login_from_one_address_is_refused_whatever_the_email(
     client, new_client, make_user
 ):
@@ -357,6 +361,7 @@ def test_the_11th_failed_login_from_one_address_is_refused_whatever_the_email(
     assert good_login(new_client(), user, "198.51.100.1").status_code == 303
 
 
+@both_backends
 def test_a_successful_login_clears_the_accounts_failures(client, new_client, make_user):
     user = make_user()
     for n in range(9):
@@ -513,6 +518,7 @@ def test_an_empty_timezone_means_the_browsers(client, make_user):
         ({"display_name": "n" * 81}, "display_name", "Use at most 80 characters."),
     ],
 )
+@both_backends
 def test_a_bad_profile_field_is_refused_and_nothing_is_saved(
     client, make_user, form, field, message
 ):
@@ -651,6 +657,7 @@ def test_a_reset_request_with_a_bad_email_says_so(client, outbox):
     assert read_outbox(outbox) == []
 
 
+@both_backends
 def test_a_reset_link_works_once(client, new_client, make_user, outbox):
     user = make_user()
     request_reset(client, user.email)

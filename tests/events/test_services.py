@@ -19,7 +19,7 @@ from mlc_events.events import services
 from mlc_events.events.models import RSVP, Event
 from mlc_events.extensions import db
 from mlc_events.notices.models import Notice
-from tests.conftest import both_backends, read_outbox
+from tests.conftest import both_backends, calendar_part, read_outbox
 
 pytestmark = both_backends
 
@@ -210,9 +210,11 @@ class TestRSVP:
         assert services.waitlist_position(services.rsvp_of(second, event.id)) == 1
         notices = db.session.scalars(select(Notice).where(Notice.user_id == first.id)).all()
         assert len(notices) == 1 and "you're going to Jam night" in notices[0].body
-        mails = read_outbox(outbox)
+        mails = [m for m in read_outbox(outbox) if "To: first@example.org" in m]
         assert len(mails) == 1
-        assert "To: first@example.org" in mails[0]
+        assert "A place opened up: you're going to Jam night." in mails[0]
+        calendar = calendar_part(mails[0])
+        assert b"METHOD:REQUEST" in calendar
         assert "http://mlc.test/events/" in mails[0]
 
     def test_leaving_the_waitlist_promotes_nobody(self, make_user, make_event):
