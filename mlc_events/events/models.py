@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
+from ..series.models import Series
 
 KINDS: dict[str, str] = {
     "reading-group": "Reading group",
@@ -35,7 +46,13 @@ def new_uid() -> str:
 
 class Event(db.Model):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_starts_at", "starts_at"),)
+    __table_args__ = (
+        Index("ix_events_starts_at", "starts_at"),
+        # One instance per date of a series, even when it was moved or skipped.
+        UniqueConstraint("series_id", "series_date"),
+        # Imports are idempotent by the source's UID and RECURRENCE-ID.
+        UniqueConstraint("source_uid", "source_recurrence_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(255), unique=True, default=new_uid)
@@ -55,8 +72,15 @@ class Event(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("series.id", ondelete="SET NULL"), index=True
+    )
+    series_date: Mapped[date | None] = mapped_column(Date)
+    source_uid: Mapped[str | None] = mapped_column(String(500))
+    source_recurrence_id: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     hosts: Mapped[list[User]] = relationship(secondary=event_hosts, lazy="selectin")
+    series: Mapped[Series | None] = relationship(lazy="joined")
 
     @property
     def kind_label(self) -> str:
