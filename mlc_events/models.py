@@ -6,4 +6,15 @@ from .notices.models import Notice
 from .outbox.models import OutgoingMail
 from .series.models import Series, StandingRSVP, series_hosts
 
-__all__ = ["RSVP", "Event", "LoginFailure", "Notice", "OutgoingMail", "Series", "StandingRSVP", "User", "series_hosts", "event_hosts"]
+__all__ = [
+    "RSVP",
+    "Event",
+    "LoginFailure",
+    "Notice",
+    "OutgoingMail",
+    "Series",
+    "StandingRSVP",
+    "User",
+    "event_hosts",
+    "series_hosts",
+]
