@@ -37,10 +37,10 @@ def init_config(app: Flask, test_config: dict | None) -> None:
 
 def init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every model registered before migrations look)
+    from .background import init_background
     from .database import configure_sqlite
     from .errors import register_error_handlers
     from .extensions import csrf, db, htmx, login_manager, migrate
-    from .outbox.services import init_outbox
     from .security import init_security_headers
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -72,7 +72,7 @@ def init_extensions(app: Flask) -> None:
 
     register_error_handlers(app)
     init_security_headers(app)
-    init_outbox(app)
+    init_background(app)
 
 
 def init_blueprints(app: Flask) -> None:
@@ -82,8 +82,9 @@ def init_blueprints(app: Flask) -> None:
     from .events.views import bp as events_bp
     from .feeds.views import bp as feeds_bp
     from .main import bp as main_bp
+    from .series.views import bp as series_bp
 
-    for bp in (main_bp, auth_bp, account_bp, events_bp, feeds_bp, admin_bp):
+    for bp in (main_bp, auth_bp, account_bp, events_bp, series_bp, feeds_bp, admin_bp):
         app.register_blueprint(bp)
 
 
@@ -94,7 +95,8 @@ def init_templates(app: Flask) -> None:
 
 
 def init_cli(app: Flask) -> None:
-    from .cli import register_cli, register_mail_cli
+    from .cli import register_cli, register_import_cli, register_mail_cli
 
     register_cli(app)
     register_mail_cli(app)
+    register_import_cli(app)

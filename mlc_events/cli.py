@@ -75,3 +75,66 @@ def register_mail_cli(app: Flask) -> None:
             raise SystemExit(1)
 
     app.cli.add_command(mail)
+
+    series = click.Group("series", help="Recurring series.")
+
+    @series.command("extend")
+    def extend() -> None:
+        """Create the upcoming instances of every series (the server also does this hourly)."""
+        from .series.services import extend_all
+
+        click.echo(f"Created {extend_all()} new event(s).")
+
+    app.cli.add_command(series)
+
+
+def register_import_cli(app: Flask) -> None:
+    events = click.Group("events", help="Events: bring them in from other calendars.")
+
+    @events.command("import")
+    @click.argument("source", metavar="FILE_OR_URL")
+    @click.option("--kind", default="talk", show_default=True, help="Kind of the new events.")
+    @click.option(
+        "--host", "host_email", metavar="EMAIL", help="Their host (default: the first admin)."
+    )
+    def import_events(source: str, kind: str, host_email: str | None) -> None:
+        """Import an iCalendar export (Google, Luma, Outlook) from a file or an http(s) URL.
+
+        Recurring events are expanded (moved and cancelled instances included). Running it
+        again updates what changed and creates no duplicates.
+        """
+        from .imports.services import (
+            check_kind,
+            find_host,
+            import_calendar,
+            load_source,
+            read_calendar,
+        )
+
+        try:
+            check_kind(kind)
+            host = find_host(host_email)
+            calendar = read_calendar(load_source(source))
+        except ValidationFailed as exc:
+            raise click.ClickException(exc.message) from exc
+        if not calendar.events:
+            click.echo(f"{source} has no events: nothing to import.")
+            return
+        stderr = click.get_text_stream("stderr")
+        with click.progressbar(
+            length=len(calendar.events), label="Importing events", file=stderr
+        ) as bar:
+            report = import_calendar(calendar, kind, host, progress=bar.update)
+        name = f' "{report.calendar_name}"' if report.calendar_name else ""
+        click.echo(f"Imported{name} from {source} for {host.email}: {report.summary()}")
+        if report.skipped:
+            click.echo("Skipped:")
+            for label, reason in report.skipped:
+                click.echo(f"  - {label}: {reason}")
+        for note in report.notes:
+            click.echo(f"Note: {note}")
+        if report.nothing_read:
+            click.echo("Error: nothing could be imported.", err=True)
+            raise SystemExit(1)
+
+    app.cli.add_command(events)

@@ -203,6 +203,7 @@ def seed(today: date | None = None) -> str:
         db.session.flush()
         _seed_rsvps(event, spec["key"])
         created_events += 1
+    created_events += _seed_series(today, host)
     db.session.commit()
     logins = "\n".join(
         f"  {email:<22} {DEMO_PASSWORD}  ({role})" for email, _, role, _ in USERS[:3]
@@ -211,6 +212,35 @@ def seed(today: date | None = None) -> str:
         f"Demo data: {created_users} members and {created_events} events added "
         f"(nothing is duplicated on a re-run).\nDemo logins:\n{logins}"
     )
+
+
+def _seed_series(today: date, host: User) -> int:
+    """The weekly reading group as a series: the seeded weeks are its first instances."""
+    from .series.models import Series, StandingRSVP
+    from .series.services import extend
+
+    series = db.session.scalar(select(Series).where(Series.key == "seed-reading-group"))
+    if series is None:
+        thursday = _weekday_on_or_after(today + timedelta(days=1), 3)
+        series = Series(
+            key="seed-reading-group", title="Reading group", kind="reading-group",
+            description="We read one paper a week, section by section. Bring questions.",
+            timezone="Europe/London", start_time="17:00", duration_minutes=90,
+            online_url="https://meet.example.org/mlc-reading-group", location="",
+            frequency="weekly", interval=1, weekday=3, first_date=thursday - timedelta(weeks=3),
+            horizon_weeks=6, visibility="public",
+        )  # fmt: skip
+        series.hosts = [host]
+        db.session.add(series)
+        db.session.flush()
+        db.session.add(StandingRSVP(series_id=series.id, user_id=_user("alan@example.org").id))
+    for event in db.session.scalars(
+        select(Event).where(Event.uid.like("seed-reading-group-%"), Event.series_id.is_(None))
+    ):
+        event.series_id = series.id
+        event.series_date = event.starts_at.astimezone(zone(series.timezone)).date()
+    db.session.flush()
+    return extend(series, today)
 
 
 def _seed_rsvps(event: Event, key: str) -> None:

@@ -80,7 +80,7 @@ class Event(db.Model):
     source_recurrence_id: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     hosts: Mapped[list[User]] = relationship(secondary=event_hosts, lazy="selectin")
-    series: Mapped[Series | None] = relationship(lazy="joined")
+    series: Mapped[Series | None] = relationship()
 
     @property
     def kind_label(self) -> str:

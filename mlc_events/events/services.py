@@ -214,7 +214,7 @@ def _lock_event(event_id: int) -> Event:
     event = db.session.scalar(
         select(Event)
         .where(Event.id == event_id)
-        .with_for_update()
+        .with_for_update(of=Event)
         .execution_options(populate_existing=True)
     )
     if event is None:
@@ -241,7 +241,7 @@ def update_event(actor, event_id: int, data: EventInput) -> Event:
         event.sequence += 1
     event.updated_at = utcnow()
     if significant:
-        for rsvp in _going(event.id):
+        for rsvp in going_rsvps(event.id):
             queue_invite(event, rsvp.user, "updated")
     _promote_waitlisted(event)
     db.session.commit()
@@ -361,7 +361,7 @@ def _promote_waitlisted(event: Event) -> list[RSVP]:
     return promoted
 
 
-def _going(event_id: int) -> list[RSVP]:
+def going_rsvps(event_id: int) -> list[RSVP]:
     return list(
         db.session.scalars(select(RSVP).where(RSVP.event_id == event_id, RSVP.status == "going"))
     )

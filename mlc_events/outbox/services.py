@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
@@ -140,56 +139,26 @@ def retry(actor, mail_id: int | None = None) -> int:
     return count
 
 
-# --- the sender in the running server ------------------------------------------------------
+# --- delivery after commit ----------------------------------------------------------------
 
 
-class Sender:
-    """One background thread (a greenlet under gevent) per process that drains the queue."""
-
-    def __init__(self, app: Flask, interval: float = 30.0):
-        self.app = app
-        self.interval = interval
-        self.wake = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.lock = threading.Lock()
-
-    def start(self) -> None:
-        with self.lock:
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self.run, name="mail-sender", daemon=True)
-                self.thread.start()
-
-    def run(self) -> None:
-        while True:
-            self.wake.wait(self.interval)
-            self.wake.clear()
-            try:
-                with self.app.app_context():
-                    while send_due().sent == BATCH:
-                        pass
-            except Exception:  # noqa: BLE001 - the sender must outlive any one failure
-                self.app.logger.exception("Mail sender failed; trying again later")
+def drain() -> int:
+    """Send everything that is due, batch after batch; returns how many went out."""
+    sent = 0
+    while True:
+        report = send_due()
+        sent += report.sent
+        if report.sent + report.failed < BATCH or report.sent == 0:
+            return sent
 
 
 def kick() -> None:
-    """Deliver soon: at once in ``inline`` mode (tests), else wake the sender."""
+    """Deliver soon: at once in ``inline`` mode (tests), else wake the background worker."""
     mode = current_app.config.get("MAIL_SENDER", "thread")
     if mode == "inline":
         send_due()
     elif mode == "thread":
-        sender: Sender = current_app.extensions["mail_sender"]
-        sender.start()
-        sender.wake.set()
-
-
-def init_outbox(app: Flask) -> None:
-    app.extensions["mail_sender"] = Sender(app)
-
-    @app.before_request
-    def _ensure_sender():
-        # Started by the first request of the serving process, not by CLI commands.
-        if app.config.get("MAIL_SENDER", "thread") == "thread":
-            app.extensions["mail_sender"].start()
+        current_app.extensions["worker"].wake()
 
 
 @event.listens_for(Session, "after_commit")

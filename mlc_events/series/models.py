@@ -62,7 +62,7 @@ class Series(db.Model):
             when = f"every {day}"
         else:
             when = f"every {self.interval} weeks on {day}"
-        return f"{when.capitalize()}, {self.start_time} {self.timezone}"
+        return f"{when[0].upper()}{when[1:]}, {self.start_time} {self.timezone}"
 
     def is_hosted_by(self, user) -> bool:
         return bool(user and getattr(user, "id", None)) and any(h.id == user.id for h in self.hosts)
