@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     init_config(app, test_config)
+    init_proxy(app)
     init_extensions(app)
     init_blueprints(app)
     init_templates(app)
@@ -33,6 +34,14 @@ def init_config(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(load_config(instance))
     if test_config:
         app.config.from_mapping(test_config)
+
+
+def init_proxy(app: Flask) -> None:
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def init_extensions(app: Flask) -> None:
@@ -59,10 +68,17 @@ def init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def _load_user(user_id: str):
+    def _load_user(session_id: str):
         from .auth.models import User
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # "<id>.<password fingerprint>": changing the password signs out every other device.
+        user_id, _, fingerprint = session_id.partition(".")
+        if not user_id.isdigit() or len(user_id) > 10:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.password_fingerprint != fingerprint:
+            return None
+        return user
 
     @login_manager.unauthorized_handler
     def _unauthorized():

@@ -48,6 +48,9 @@ def load_config(instance_path: Path) -> dict:
         # thread: a background sender in each server process; inline: send right after the
         # commit (tests); off: only `flask mail send-queued` sends.
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "thread"),
+        # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-* headers are
+        # then trusted, so that the sign-in limit counts real client addresses.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         # Tokens live as long as the session: a live session lasts longer than an hour.
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_SAMESITE": "Lax",

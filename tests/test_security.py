@@ -606,3 +606,26 @@ def test_error_pages_say_what_was_wrong(client, make_user, method, url, status, 
     assert "HX-Request" in response.headers.get("Vary", "")
     if htmx:
         assert "<html" not in text(response)  # a fragment, not a page inside the page
+
+
+def test_trusted_proxy_headers_give_the_client_address(tmp_path, sqlite_template):
+    import shutil
+
+    from mlc_events import create_app
+
+    db_path = tmp_path / "p.db"
+    shutil.copy(sqlite_template, db_path)
+    app = create_app(
+        {"TESTING": True, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
+         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "TRUSTED_PROXIES": 1}
+    )  # fmt: skip
+
+    @app.get("/_addr")
+    def addr():
+        from flask import request
+
+        return request.remote_addr or ""
+
+    client = app.test_client()
+    response = client.get("/_addr", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.get_data(as_text=True) == "203.0.113.9"

@@ -45,6 +45,9 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    def get_id(self) -> str:
+        return f"{self.id}.{self.password_fingerprint}"
+
     @property
     def password_fingerprint(self) -> str:
         """Changes whenever the password does: makes reset links single-use."""
@@ -72,5 +75,3 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-

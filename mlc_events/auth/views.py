@@ -106,7 +106,10 @@ def profile():
                 except ValidationFailed as exc:
                     attach_errors(password_form, exc)
                 else:
-                    flash("Your password was changed.")
+                    # Other devices are signed out (their session id names the old
+                    # password); this one signs in again under the new one.
+                    login_user(current_user._get_current_object())
+                    flash("Your password was changed. Other devices are signed out.")
                     return redirect(url_for("account.profile"), 303)
         elif profile_form.validate_on_submit():
             try:

@@ -33,7 +33,7 @@ def _input_from(form: EventForm) -> services.EventInput:
 
 def _page_number() -> int:
     page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
+    if not page.isdigit() or not 1 <= int(page) <= 100_000:
         abort(404)
     return int(page)
 

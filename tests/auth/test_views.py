@@ -764,3 +764,18 @@ def test_a_reset_lifts_the_sign_in_lock(client, new_client, make_user, outbox):
     fresh = new_client()
     response = fresh.post("/auth/login", {"email": user.email, "password": NEW_PASSWORD})
     assert response.status_code == 303
+
+
+def test_changing_the_password_signs_out_other_devices(new_client, make_user):
+    user = make_user()
+    laptop, phone = new_client(), new_client()
+    laptop.login(user)
+    phone.login(user)
+    assert phone.get("/account").status_code == 200
+    response = laptop.post(
+        "/account",
+        {"current_password": PASSWORD, "new_password": "a brand new secret"},
+    )
+    assert response.status_code == 303
+    assert laptop.get("/account").status_code == 200  # still signed in here
+    assert phone.get("/account").status_code == 302  # signed out there
