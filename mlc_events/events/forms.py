@@ -10,8 +10,10 @@ from ..auth.forms import timezone_choices
 from .models import KINDS, VISIBILITIES
 
 
-class CapacityField(IntegerField):
-    """An optional whole number, with a message a member understands."""
+class WholeNumberField(IntegerField):
+    """An optional whole number (empty is None), with a message a member understands."""
+
+    message = "Enter a whole number."
 
     def process_formdata(self, valuelist):
         raw = (valuelist or [""])[0].strip()
@@ -22,7 +24,11 @@ class CapacityField(IntegerField):
             self.data = int(raw)
         except ValueError as exc:
             self.data = None
-            raise ValueError("Enter a whole number, or leave it empty for no limit.") from exc
+            raise ValueError(self.message) from exc
+
+
+class CapacityField(WholeNumberField):
+    message = "Enter a whole number, or leave it empty for no limit."
 
 
 class EventForm(FlaskForm):

@@ -118,6 +118,33 @@ def upcoming(
 # --- creating and changing events ----------------------------------------------------------
 
 
+def check_place_and_audience(data, errors: dict[str, str], going_now: int = 0) -> tuple[str, str]:
+    """Check location, online link, capacity and visibility (events and series alike)."""
+    location = (data.location or "").strip()
+    online_url = (data.online_url or "").strip()
+    if len(location) > 300:
+        errors["location"] = "Keep the location under 300 characters."
+    if online_url:
+        parts = urlsplit(online_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(online_url) > 500:
+            errors["online_url"] = "Enter a full link starting with https://"
+    if not location and not online_url and "location" not in errors:
+        errors["location"] = "Add a place, an online link, or both."
+    capacity = data.capacity
+    if capacity is not None:
+        if capacity < 1:
+            errors["capacity"] = "Capacity must be at least 1, or empty for no limit."
+        elif capacity > MAX_CAPACITY:
+            errors["capacity"] = f"Capacity must be at most {MAX_CAPACITY:,}."
+        elif capacity < going_now:
+            errors["capacity"] = (
+                f"{going_now} members are already going: the capacity cannot be lower."
+            )
+    if data.visibility not in VISIBILITIES:
+        errors["visibility"] = "Choose public or members only."
+    return location, online_url
+
+
 def _clean(data: EventInput, going_now: int = 0) -> dict:
     errors: dict[str, str] = {}
     title = (data.title or "").strip()
@@ -146,28 +173,8 @@ def _clean(data: EventInput, going_now: int = 0) -> dict:
                     ends = value
         if starts and ends and ends <= starts:
             errors["ends_at"] = "The end must be after the start."
-    location = (data.location or "").strip()
-    online_url = (data.online_url or "").strip()
-    if len(location) > 300:
-        errors["location"] = "Keep the location under 300 characters."
-    if online_url:
-        parts = urlsplit(online_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(online_url) > 500:
-            errors["online_url"] = "Enter a full link starting with https://"
-    if not location and not online_url and "location" not in errors:
-        errors["location"] = "Add a place, an online link, or both."
+    location, online_url = check_place_and_audience(data, errors, going_now)
     capacity = data.capacity
-    if capacity is not None:
-        if capacity < 1:
-            errors["capacity"] = "Capacity must be at least 1, or empty for no limit."
-        elif capacity > MAX_CAPACITY:
-            errors["capacity"] = f"Capacity must be at most {MAX_CAPACITY:,}."
-        elif capacity < going_now:
-            errors["capacity"] = (
-                f"{going_now} members are already going: the capacity cannot be lower."
-            )
-    if data.visibility not in VISIBILITIES:
-        errors["visibility"] = "Choose public or members only."
     co_hosts: list[User] = []
     for email in data.co_hosts:
         user = db.session.scalar(select(User).where(User.email == email.strip().lower()))

@@ -1,30 +1,15 @@
 """The series form."""
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import DateInput, TimeInput
 
 from ..auth.forms import timezone_choices
-from ..events.forms import CapacityField
+from ..events.forms import CapacityField, WholeNumberField
 from ..events.models import KINDS, VISIBILITIES
 from .models import FREQUENCIES
-
-
-class WholeNumberField(IntegerField):
-    """A whole number with a plain message when it is not one."""
-
-    def process_formdata(self, valuelist):
-        raw = (valuelist or [""])[0].strip()
-        if not raw:
-            self.data = None
-            return
-        try:
-            self.data = int(raw)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError("Enter a whole number.") from exc
 
 
 class SeriesForm(FlaskForm):

@@ -5,14 +5,13 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from ..database import utcnow
 from ..errors import NotFound, PermissionDenied, SignInRequired, ValidationFailed
 from ..events import services as events
-from ..events.models import KINDS, RSVP, VISIBILITIES, Event
+from ..events.models import KINDS, RSVP, Event
 from ..extensions import db
 from ..feeds.invites import queue_invite
 from ..markdown import render_markdown
@@ -153,19 +152,7 @@ def _clean(data: SeriesInput) -> dict:
     horizon = data.horizon_weeks
     if horizon is None or not 1 <= horizon <= MAX_HORIZON_WEEKS:
         errors["horizon_weeks"] = f"Plan 1 to {MAX_HORIZON_WEEKS} weeks ahead."
-    location, online_url = (data.location or "").strip(), (data.online_url or "").strip()
-    if online_url:
-        parts = urlsplit(online_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(online_url) > 500:
-            errors["online_url"] = "Enter a full link starting with https://"
-    if not location and not online_url:
-        errors["location"] = "Add a place, an online link, or both."
-    if len(location) > 300:
-        errors["location"] = "Keep the location under 300 characters."
-    if data.capacity is not None and not 1 <= data.capacity <= events.MAX_CAPACITY:
-        errors["capacity"] = "Capacity must be at least 1, or empty for no limit."
-    if data.visibility not in VISIBILITIES:
-        errors["visibility"] = "Choose public or members only."
+    location, online_url = events.check_place_and_audience(data, errors)
     if len(data.description or "") > events.MAX_DESCRIPTION:
         errors["description"] = "The description is too long."
     if errors:
