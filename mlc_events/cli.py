@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 
@@ -120,9 +122,8 @@ def register_import_cli(app: Flask) -> None:
         if not calendar.events:
             click.echo(f"{source} has no events: nothing to import.")
             return
-        stderr = click.get_text_stream("stderr")
         with click.progressbar(
-            length=len(calendar.events), label="Importing events", file=stderr
+            length=len(calendar.events), label="Importing events", file=sys.stderr
         ) as bar:
             report = import_calendar(calendar, kind, host, progress=bar.update)
         name = f' "{report.calendar_name}"' if report.calendar_name else ""

@@ -163,5 +163,8 @@ def kick() -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    # Also fired when a SAVEPOINT is released: wait for the outermost commit.
+    if session.in_nested_transaction():
+        return
     if session.info.pop("mail_queued", False):
         kick()
