@@ -10,6 +10,9 @@ from ..auth.forms import timezone_choices
 from .models import KINDS, VISIBILITIES
 
 
+TOO_LONG = "Use at most %(max)d characters."
+
+
 class WholeNumberField(IntegerField):
     """An optional whole number (empty is None), with a message a member understands."""
 
@@ -33,13 +36,13 @@ class CapacityField(WholeNumberField):
 
 class EventForm(FlaskForm):
     title = StringField(
-        "Title", validators=[InputRequired("Give the event a title."), Length(max=200)]
+        "Title", validators=[InputRequired("Give the event a title."), Length(max=200, message=TOO_LONG)]
     )
     kind = SelectField(
         "Kind", choices=[SelectChoice(k, v) for k, v in KINDS.items()], validate_choice=False
     )
     description = TextAreaField(
-        "Description (Markdown)", validators=[Optional(), Length(max=20_000)]
+        "Description (Markdown)", validators=[Optional(), Length(max=20_000, message=TOO_LONG)]
     )
     starts_at = StringField(
         "Starts", widget=DateTimeLocalInput(), validators=[InputRequired("Enter a start time.")]
@@ -50,8 +53,8 @@ class EventForm(FlaskForm):
     timezone = SelectField(
         "Timezone of the event", choices=lambda: timezone_choices()[1:], validate_choice=False
     )
-    location = StringField("Place", validators=[Optional(), Length(max=300)])
-    online_url = StringField("Online link", validators=[Optional(), Length(max=500)])
+    location = StringField("Place", validators=[Optional(), Length(max=300, message=TOO_LONG)])
+    online_url = StringField("Online link", validators=[Optional(), Length(max=500, message=TOO_LONG)])
     capacity = CapacityField("Capacity (empty for no limit)")
     visibility = RadioField(
         "Who can see it",

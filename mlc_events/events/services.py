@@ -127,7 +127,7 @@ def check_place_and_audience(data, errors: dict[str, str], going_now: int = 0) -
     if online_url:
         parts = urlsplit(online_url)
         if parts.scheme not in ("http", "https") or not parts.netloc or len(online_url) > 500:
-            errors["online_url"] = "Enter a full link starting with https://"
+            errors["online_url"] = "Enter a full web link, like https://meet.example.org/room"
     if not location and not online_url and "location" not in errors:
         errors["location"] = "Add a place, an online link, or both."
     capacity = data.capacity
@@ -380,6 +380,13 @@ def _event_path(event: Event) -> str:
 
 def set_rsvp(actor, event_id: int, status: str) -> RSVP:
     """Set the actor's RSVP. A full event puts ``going`` on the waitlist; leaving promotes."""
+    rsvp = apply_rsvp(actor, event_id, status)
+    db.session.commit()
+    return rsvp
+
+
+def apply_rsvp(actor, event_id: int, status: str, via_series: bool = False) -> RSVP:
+    """``set_rsvp`` inside the caller's transaction (the caller commits)."""
     if not _signed_in(actor):
         raise SignInRequired("Sign in to RSVP.")
     if status not in ("going", "not_going"):
@@ -404,6 +411,7 @@ def set_rsvp(actor, event_id: int, status: str) -> RSVP:
             db.session.add(rsvp)
         else:
             rsvp.status, rsvp.queued_at = new_status, now
+        rsvp.via_series = via_series
         if new_status == "going":
             queue_invite(event, actor, "going")
     else:
@@ -412,13 +420,13 @@ def set_rsvp(actor, event_id: int, status: str) -> RSVP:
             db.session.add(rsvp)
         elif rsvp.status != "not_going":
             was_going = rsvp.status == "going"
-            rsvp.status = "not_going"
+            rsvp.status, rsvp.via_series = "not_going", False
             db.session.flush()
             if was_going:
                 queue_invite(event, actor, "left")
                 _promote_waitlisted(event)
     rsvp.updated_at = now
-    db.session.commit()
+    db.session.flush()
     return rsvp
 
 

@@ -7,20 +7,21 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import DateInput, TimeInput
 
 from ..auth.forms import timezone_choices
-from ..events.forms import CapacityField, WholeNumberField
+from ..events.forms import TOO_LONG, CapacityField, WholeNumberField
 from ..events.models import KINDS, VISIBILITIES
 from .models import FREQUENCIES
 
 
 class SeriesForm(FlaskForm):
     title = StringField(
-        "Title", validators=[InputRequired("Give the series a title."), Length(max=200)]
+        "Title",
+        validators=[InputRequired("Give the series a title."), Length(max=200, message=TOO_LONG)],
     )
     kind = SelectField(
         "Kind", choices=[SelectChoice(k, v) for k, v in KINDS.items()], validate_choice=False
     )
     description = TextAreaField(
-        "Description (Markdown)", validators=[Optional(), Length(max=20_000)]
+        "Description (Markdown)", validators=[Optional(), Length(max=20_000, message=TOO_LONG)]
     )
     first_date = StringField(
         "First date",
@@ -40,9 +41,9 @@ class SeriesForm(FlaskForm):
         default="weekly",
         validate_choice=False,
     )
-    interval = WholeNumberField("Every how many weeks", default=1)
+    interval = WholeNumberField("Weekly series: every how many weeks", default=1)
     monthly_week = SelectField(
-        "For monthly series: which week of the month",
+        "Monthly series: which week of the month",
         choices=[
             SelectChoice("", "As on the first date"),
             SelectChoice("1", "First"),
@@ -55,8 +56,10 @@ class SeriesForm(FlaskForm):
     )
     until = StringField("Last date (optional)", widget=DateInput(), validators=[Optional()])
     horizon_weeks = WholeNumberField("Plan how many weeks ahead", default=8)
-    location = StringField("Place", validators=[Optional(), Length(max=300)])
-    online_url = StringField("Online link", validators=[Optional(), Length(max=500)])
+    location = StringField("Place", validators=[Optional(), Length(max=300, message=TOO_LONG)])
+    online_url = StringField(
+        "Online link", validators=[Optional(), Length(max=500, message=TOO_LONG)]
+    )
     capacity = CapacityField("Capacity of each (empty for no limit)")
     visibility = RadioField(
         "Who can see it",

@@ -12,7 +12,10 @@ from ..auth.models import User
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 
-FREQUENCIES = {"weekly": "Every n weeks", "monthly": "Monthly, on the n-th weekday"}
+FREQUENCIES = {
+    "weekly": "Every week, or every few weeks",
+    "monthly": "Once a month, on the same weekday (say, the last Friday)",
+}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
 

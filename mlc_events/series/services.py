@@ -147,8 +147,12 @@ def _clean(data: SeriesInput) -> dict:
             nth = int(week)
         else:
             errors["monthly_week"] = "Choose the first, second, third, fourth or last week."
-        if nth and first and _nth_weekday(first.year, first.month, first.weekday(), nth) != first:
-            errors["first_date"] = "The first date must fall on the chosen week of its month."
+        if nth and first:
+            # Start on the first date that fits the rule, on or after the one given.
+            year, month = first.year, first.month
+            while (day := _nth_weekday(year, month, first.weekday(), nth)) is None or day < first:
+                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+            first = day
     horizon = data.horizon_weeks
     if horizon is None or not 1 <= horizon <= MAX_HORIZON_WEEKS:
         errors["horizon_weeks"] = f"Plan 1 to {MAX_HORIZON_WEEKS} weeks ahead."
@@ -215,7 +219,7 @@ def _apply_standing(event: Event, standing: list[StandingRSVP]) -> None:
         full = event.capacity is not None and going >= event.capacity
         status = "waitlisted" if full else "going"
         db.session.add(
-            RSVP(event_id=event.id, user_id=entry.user_id, status=status,
+            RSVP(event_id=event.id, user_id=entry.user_id, status=status, via_series=True,
                  queued_at=now + timedelta(microseconds=offset), updated_at=now)
         )  # fmt: skip
         if status == "going":
@@ -285,28 +289,40 @@ def upcoming_instances(series: Series, limit: int = 20) -> list[Event]:
 
 
 def update_series(actor, series_id: int, data: SeriesInput, today: date | None = None) -> Series:
-    """Change the series and all its future instances (moved ones are set back to the rule)."""
+    """Apply a change of the series to its future instances.
+
+    A field changes on an instance only where the series changed it and the instance still
+    had the series' old value: a week's own title, paper or moved time stays as it is.
+    """
     series = get_managed(actor, series_id)
     values = _clean(data)
-    for key, value in values.items():
-        setattr(series, key, value)
-    series.updated_at = now = utcnow()
-    db.session.flush()
-    today = today or now.astimezone(zone(series.timezone)).date()
+    now = utcnow()
     future = db.session.scalars(
         select(Event).where(
             Event.series_id == series.id, Event.starts_at > now, Event.status == "scheduled"
         )
     ).all()
+    before = {e.id: _instance_values(series, e.series_date) for e in future}
+    for key, value in values.items():
+        setattr(series, key, value)
+    series.updated_at = now
+    db.session.flush()
+    today = today or now.astimezone(zone(series.timezone)).date()
     keep = set(occurrences(series, today, today + timedelta(weeks=series.horizon_weeks)))
     for event in future:
         if event.series_date not in keep:
             # The rule no longer has this date (say, the weekday changed): cancel it.
             _cancel_instance(event, now)
             continue
-        new = _instance_values(series, event.series_date)
-        significant = any(getattr(event, k) != new[k] for k in events.SIGNIFICANT)
-        for key, value in new.items():
+        old, new = before[event.id], _instance_values(series, event.series_date)
+        changes = {
+            key: value for key, value in new.items()
+            if value != old[key] and getattr(event, key) == old[key]
+        }  # fmt: skip
+        if "description" in changes:
+            changes["description_html"] = new["description_html"]
+        significant = any(key in changes for key in events.SIGNIFICANT)
+        for key, value in changes.items():
             setattr(event, key, value)
         event.hosts = list({h.id: h for h in [*event.hosts, *series.hosts]}.values())
         event.updated_at = now
@@ -337,8 +353,11 @@ def standing_of(user, series: Series) -> StandingRSVP | None:
     )
 
 
-def set_standing(actor, series_id: int, on: bool) -> bool:
-    """Go to every instance (on), or stop (off: future RSVPs are withdrawn)."""
+def set_standing(actor, series_id: int, on: bool) -> dict[str, int]:
+    """Go to every event (on), or stop (off: only what the standing RSVP made is withdrawn).
+
+    Returns how many upcoming events the member is now going to and waiting for.
+    """
     if not getattr(actor, "is_authenticated", False):
         raise SignInRequired("Sign in to RSVP.")
     series = get_series(actor, series_id)
@@ -346,16 +365,18 @@ def set_standing(actor, series_id: int, on: bool) -> bool:
     upcoming = [e.id for e in upcoming_instances(series, limit=200) if not e.is_cancelled]
     if on and current is None:
         db.session.add(StandingRSVP(series_id=series.id, user_id=actor.id))
-        db.session.commit()
         for event_id in upcoming:
-            rsvp = events.rsvp_of(actor, event_id)
-            if rsvp is None:  # an earlier "not this week" stays as it was
-                events.set_rsvp(actor, event_id, "going")
+            if events.rsvp_of(actor, event_id) is None:  # "not this week" stays as it was
+                events.apply_rsvp(actor, event_id, "going", via_series=True)
     elif not on and current is not None:
         db.session.delete(current)
-        db.session.commit()
         for event_id in upcoming:
             rsvp = events.rsvp_of(actor, event_id)
-            if rsvp is not None and rsvp.status in ("going", "waitlisted"):
-                events.set_rsvp(actor, event_id, "not_going")
-    return on
+            if rsvp is not None and rsvp.via_series and rsvp.status != "not_going":
+                events.apply_rsvp(actor, event_id, "not_going")
+    db.session.commit()
+    statuses = [events.rsvp_of(actor, event_id) for event_id in upcoming]
+    return {
+        "going": sum(1 for r in statuses if r is not None and r.status == "going"),
+        "waitlisted": sum(1 for r in statuses if r is not None and r.status == "waitlisted"),
+    }

@@ -81,7 +81,14 @@ def edit(series_id: int):
 @login_required
 def standing(series_id: int):
     on = request.form.get("standing", "on") == "on"
-    services.set_standing(current_user, series_id, on)
-    flash("You're going to every event of this series." if on else
-          "You no longer go to every event of this series.")  # fmt: skip
+    counts = services.set_standing(current_user, series_id, on)
+    if not on:
+        flash("You no longer go to every event of this series. RSVPs you made by hand stay.")
+    elif counts["waitlisted"]:
+        flash(
+            f"Noted: you're going to {counts['going']} of the upcoming events and on the "
+            f"waitlist for {counts['waitlisted']} that are full."
+        )
+    else:
+        flash("Noted: new events of this series will have you as going.")
     return redirect_to(url_for("series.show", series_id=series_id))

@@ -26,17 +26,42 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { fillZones(document); });
+  // After htmx replaces a box the keyboard was in (the RSVP box), keep focus there and
+  // let screen readers hear its new status.
+  var focusedBox = null;
+  document.addEventListener("htmx:before:swap", function () {
+    var active = document.activeElement;
+    var box = active && active.closest ? active.closest("[id]") : null;
+    focusedBox = box && box.id ? box.id : null;
+  });
   document.addEventListener("htmx:after:swap", function (evt) {
     if (evt.target && evt.target.querySelectorAll) fillZones(evt.target);
+    if (!focusedBox || document.activeElement !== document.body) return;
+    var box = document.getElementById(focusedBox);
+    if (!box) return;
+    var target = box.querySelector("button, [tabindex='-1']") || box;
+    if (target === box && !box.hasAttribute("tabindex")) box.setAttribute("tabindex", "-1");
+    target.focus();
   });
 
-  // Ask before cancelling an event: the form still posts without JavaScript.
+  // Ask before destructive actions: the forms still post without JavaScript.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
-    if (form.classList && form.classList.contains("cancel-form") &&
-        !window.confirm("Cancel this event? Everyone who RSVP'd will be told.")) {
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
       evt.preventDefault();
       evt.stopImmediatePropagation();
     }
   }, true);
+
+  // Escape closes an open disclosure menu (Add to calendar) and returns focus to it.
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") return;
+    var open = document.activeElement && document.activeElement.closest
+      ? document.activeElement.closest("details[open]") : null;
+    if (open) {
+      open.removeAttribute("open");
+      open.querySelector("summary").focus();
+    }
+  });
 })();

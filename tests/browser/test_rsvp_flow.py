@@ -135,7 +135,7 @@ def test_rsvp_works_without_javascript(new_page, live_server, data):
 
     page.get_by_role("button", name="I can't go").click()
     expect(page.locator("#rsvp .going-count")).to_have_text("0 going")
-    expect(page.locator("#rsvp .rsvp-status")).to_have_text("")
+    expect(page.locator("#rsvp .rsvp-status")).to_have_text("You're not going to this one")
     assert page.url == f"{base}/events/{event['id']}"
 
 
@@ -153,3 +153,21 @@ def test_anonymous_visitor_is_asked_to_sign_in_and_sees_browser_zone(page, live_
     axe(page)
     # No profile: times in the browser's zone (the context runs in Europe/Paris).
     _expect_times(page.locator(".facts .when"), event["starts_at"], "Europe/Paris", EVENT_ZONE)
+
+
+def test_keyboard_rsvp_keeps_focus_in_the_box(page, live_server, data):
+    base = live_server
+    member = data.user(display_name="Key Board")
+    event = data.event(title="Talk: keyboards", kind="talk")
+    page.goto(f"{base}/auth/login?next=/events/{event['id']}")
+    page.get_by_label("Email").fill(member["email"])
+    page.get_by_label("Password", exact=True).fill(member["password"])
+    page.get_by_role("button", name="Sign in").click()
+    box = _rsvp_box(page)
+    box.get_by_role("button", name="I'm going").focus()
+    page.keyboard.press("Space")
+    expect(box.locator(".rsvp-status")).to_have_text("You're going")
+    # Focus stays inside the swapped box, so the next key press still acts on it.
+    expect(box.get_by_role("button", name="I can't go")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(box.locator(".rsvp-status")).to_have_text("You're not going to this one")

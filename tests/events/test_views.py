@@ -253,10 +253,10 @@ class TestCreateEditCancel:
             ({"timezone": "Atlantis/Capital"}, "Choose a timezone from the list"),
             ({"capacity": "-4"}, "Capacity must be at least 1"),
             ({"capacity": "lots"}, "Enter a whole number"),
-            ({"title": "t" * 201}, "Field cannot be longer than 200 characters."),
+            ({"title": "t" * 201}, "Use at most 200 characters."),
             ({"title": ""}, "Give the event a title."),
             ({"starts_at": ""}, "Enter a start time."),
-            ({"online_url": "ftp://x", "location": ""}, "Enter a full link starting with https://"),
+            ({"online_url": "ftp://x", "location": ""}, "Enter a full web link, like https://meet.example.org/room"),
         ],
     )
     def test_bad_input_is_422_beside_the_field(self, client, make_user, changes, message):

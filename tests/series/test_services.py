@@ -192,8 +192,6 @@ def test_permissions_and_bad_input(make_user):
         ({"timezone": "Nowhere/Land"}, "timezone"), ({"first_date": "soon"}, "first_date"),
         ({"duration_minutes": 0}, "duration_minutes"), ({"until": "2030-01-01"}, "until"),
         ({"frequency": "daily"}, "frequency"), ({"horizon_weeks": 500}, "horizon_weeks"),
-        ({"frequency": "monthly", "monthly_week": "2", "first_date": "2030-03-07"},
-         "first_date"),
     ]:  # fmt: skip
         with pytest.raises(ValidationFailed) as info:
             services.create_series(host, series_input(**bad), today=TODAY)
@@ -209,3 +207,53 @@ def test_dst_gap_time_moves_an_hour_later(make_user):
     )
     first = instances(series)[0]
     assert first.starts_at == datetime(2030, 3, 31, 1, 30, tzinfo=UTC)  # 02:30 BST
+
+
+def test_edit_all_future_keeps_what_one_week_changed_by_hand(make_user):
+    host = make_user(role="host")
+    series = services.create_series(host, series_input(), today=TODAY)
+    week = instances(series)[2]
+    events.update_event(
+        host,
+        week.id,
+        events.EventInput(
+            title="Reading group: Mamba",
+            kind="reading-group",
+            description="We read *Mamba*.",
+            starts_at="2030-03-21T18:00",
+            ends_at="2030-03-21T19:30",
+            timezone="Europe/London",
+            online_url="https://meet.example.org/rg",
+        ),  # fmt: skip
+    )
+    services.update_series(host, series.id, series_input(location="Room 4"), today=TODAY)
+    made = instances(series)
+    assert all(e.location == "Room 4" for e in made)
+    assert made[2].title == "Reading group: Mamba"
+    assert "<em>Mamba</em>" in made[2].description_html
+    assert utc(made[2]) == "2030-03-21 18:00"  # its moved time stays
+    assert made[3].title == "Reading group"
+
+
+def test_stopping_the_standing_rsvp_keeps_rsvps_made_by_hand(make_user):
+    series = services.create_series(make_user(role="host"), series_input(), today=TODAY)
+    member = make_user()
+    by_hand = instances(series)[1]
+    events.set_rsvp(member, by_hand.id, "going")
+    counts = services.set_standing(member, series.id, True)
+    assert counts == {"going": 8, "waitlisted": 0}
+    services.set_standing(member, series.id, False)
+    statuses = [events.rsvp_of(member, e.id).status for e in instances(series)]
+    assert statuses[1] == "going"
+    assert statuses.count("not_going") == 7
+
+
+def test_monthly_first_date_moves_to_the_first_that_fits(make_user):
+    # 7 March 2030 is the first Thursday; "last Thursday" starts on 28 March.
+    series = services.create_series(
+        make_user(role="host"),
+        series_input(frequency="monthly", monthly_week="last", first_date="2030-03-07"),
+        today=TODAY,
+    )
+    assert series.first_date == date(2030, 3, 28)
+    assert [e.series_date for e in instances(series)][:2] == [date(2030, 3, 28), date(2030, 4, 25)]
