@@ -97,10 +97,11 @@ def init_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .events.views import bp as events_bp
     from .feeds.views import bp as feeds_bp
+    from .jams.views import bp as jams_bp
     from .main import bp as main_bp
     from .series.views import bp as series_bp
 
-    for bp in (main_bp, auth_bp, account_bp, events_bp, series_bp, feeds_bp, admin_bp):
+    for bp in (main_bp, auth_bp, account_bp, events_bp, jams_bp, series_bp, feeds_bp, admin_bp):
         app.register_blueprint(bp)
 
 

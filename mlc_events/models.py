@@ -2,19 +2,26 @@
 
 from .auth.models import LoginFailure, User
 from .events.models import RSVP, Event, event_hosts
+from .jams.models import Comment, JamSettings, Offer, Pitch, PitchTag, Vote
 from .notices.models import Notice
 from .outbox.models import OutgoingMail
 from .series.models import Series, StandingRSVP, series_hosts
 
 __all__ = [
     "RSVP",
+    "Comment",
     "Event",
+    "JamSettings",
     "LoginFailure",
     "Notice",
+    "Offer",
     "OutgoingMail",
+    "Pitch",
+    "PitchTag",
     "Series",
     "StandingRSVP",
     "User",
+    "Vote",
     "event_hosts",
     "series_hosts",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .auth.models import User
 from .database import utcnow
@@ -204,6 +204,7 @@ def seed(today: date | None = None) -> str:
         _seed_rsvps(event, spec["key"])
         created_events += 1
     created_events += _seed_series(today, host)
+    _seed_jam()
     db.session.commit()
     logins = "\n".join(
         f"  {email:<22} {DEMO_PASSWORD}  ({role})" for email, _, role, _ in USERS[:3]
@@ -268,3 +269,174 @@ def _seed_rsvps(event: Event, key: str) -> None:
                 updated_at=now,
             )
         )
+
+
+JAM_PITCHES = [
+    {
+        "author": "kenji@example.org",
+        "title": "Tiny recursive reasoners on a laptop",
+        "summary": "Can a 7M-parameter model that refines its own answer a few times match much "
+        "bigger models on Sudoku and ARC-style puzzles?\n\n- reproduce the recursive "
+        "refinement trick on one puzzle set\n- measure how accuracy grows with the number of "
+        "refinement steps\n- write up what breaks first",
+        "looking_for": "code,compute",
+        "tags": ["small models", "reasoning", "reproduction"],
+    },
+    {
+        "author": "grace@example.org",
+        "title": "A contamination detector for open benchmarks",
+        "summary": "Half the leaderboard numbers we discuss may be memorised test sets. Let's "
+        "build a small tool that estimates how much of a benchmark a model has seen, using "
+        "n-gram overlap with open pre-training corpora and perturbed-question probes.",
+        "looking_for": "data,code,writing",
+        "tags": ["evaluation", "data"],
+    },
+    {
+        "author": "amara@example.org",
+        "title": "Sparse autoencoders for protein language models",
+        "summary": "Train sparse autoencoders on the residual stream of a small protein language "
+        "model and check whether the features line up with known binding sites and secondary "
+        "structure. Needs someone who knows the biology as well as the ML.",
+        "looking_for": "theory,compute,domain-expertise",
+        "tags": ["interpretability", "biology"],
+    },
+    {
+        "author": "alan@example.org",
+        "title": "Distilling Whisper for low-resource languages",
+        "summary": "Distil a speech model into something that runs on a phone for Yoruba and "
+        "Welsh, and publish the recipe. We have a few hundred hours of community recordings "
+        "to start from.",
+        "looking_for": "data,compute,domain-expertise",
+        "tags": ["speech", "distillation", "low-resource"],
+    },
+    {
+        "author": "member@example.org",
+        "title": "Do scaling laws hold for tabular foundation models?",
+        "summary": "Tabular foundation models are the new thing; nobody has fitted a clean "
+        "scaling law for them yet. A careful sweep on open datasets could settle it.",
+        "looking_for": "theory,writing",
+        "tags": ["scaling", "tabular"],
+    },
+]
+
+# (voter, pitch index) with a budget of 3 votes each; nobody votes for their own pitch.
+JAM_VOTES = [
+    ("member@example.org", 0), ("member@example.org", 2), ("member@example.org", 1),
+    ("grace@example.org", 0), ("grace@example.org", 3),
+    ("alan@example.org", 0), ("alan@example.org", 2),
+    ("kenji@example.org", 1), ("kenji@example.org", 4),
+    ("amara@example.org", 0),
+]  # fmt: skip
+
+JAM_COMMENTS = [
+    # (pitch index, author, body, replying to the comment at this index of JAM_COMMENTS)
+    (0, "grace@example.org", "Which puzzle set first? ARC is the interesting one but Sudoku "
+     "gives a clean baseline.", None),
+    (0, "kenji@example.org", "Sudoku first: we can check the refinement loop in a day, then "
+     "move to ARC.", 0),
+    (1, "alan@example.org", "The perturbed-question probes could reuse the **GSM1k** idea: "
+     "fresh questions of the same difficulty.", None),
+    (2, "member@example.org", "I can help with the SAE training code; is there a model you "
+     "have in mind?", None),
+]  # fmt: skip
+
+
+def _seed_jam() -> None:
+    """Jam settings, pitches, votes, offers and comments for the upcoming seeded jam."""
+    from .jams.models import Comment, JamSettings, Offer, Pitch, PitchTag, Vote
+
+    event = db.session.scalar(select(Event).where(Event.uid == "seed-jam-upcoming@mlc-events"))
+    if event is None:
+        return
+    if db.session.get(JamSettings, event.id) is None:
+        db.session.add(
+            JamSettings(
+                event_id=event.id,
+                submissions_open=True,
+                voting_open=True,
+                vote_budget=3,
+                tallies_visible=True,
+            )
+        )
+    now = utcnow()
+    pitches: list[Pitch] = []
+    for n, spec in enumerate(JAM_PITCHES):
+        pitch = db.session.scalar(
+            select(Pitch).where(Pitch.event_id == event.id, Pitch.title == spec["title"])
+        )
+        if pitch is None:
+            created = now - timedelta(hours=len(JAM_PITCHES) - n)
+            pitch = Pitch(
+                event_id=event.id,
+                author_id=_user(spec["author"]).id,
+                title=spec["title"],
+                summary=spec["summary"],
+                summary_html=render_markdown(spec["summary"]),
+                looking_for=spec["looking_for"],
+                status="active",
+                vote_count=0,
+                created_at=created,
+                updated_at=created,
+            )
+            pitch.tag_rows = [PitchTag(tag=t, position=i) for i, t in enumerate(spec["tags"])]
+            db.session.add(pitch)
+            db.session.flush()
+        pitches.append(pitch)
+    for email, index in JAM_VOTES:
+        pitch, voter = pitches[index], _user(email)
+        if pitch.author_id == voter.id:
+            continue
+        exists = db.session.scalar(
+            select(Vote.id).where(Vote.pitch_id == pitch.id, Vote.user_id == voter.id)
+        )
+        if exists is None:
+            db.session.add(Vote(pitch_id=pitch.id, user_id=voter.id))
+    db.session.flush()
+    for pitch in pitches:
+        pitch.vote_count = db.session.scalar(
+            select(func.count()).select_from(Vote).where(Vote.pitch_id == pitch.id)
+        )
+    offers = [
+        (0, "member@example.org", "I can write the training loop in JAX and run ablations.",
+         "accepted"),
+        (2, "grace@example.org", "I've trained SAEs before and can share my code.", "pending"),
+    ]  # fmt: skip
+    for index, email, note, status in offers:
+        pitch, member = pitches[index], _user(email)
+        exists = db.session.scalar(
+            select(Offer.id).where(Offer.pitch_id == pitch.id, Offer.user_id == member.id)
+        )
+        if exists is None:
+            db.session.add(
+                Offer(
+                    pitch_id=pitch.id,
+                    user_id=member.id,
+                    note=note,
+                    status=status,
+                    accepted_at=now if status == "accepted" else None,
+                )
+            )
+    stored: list[Comment] = []
+    for n, (index, email, body, reply_to) in enumerate(JAM_COMMENTS):
+        pitch, author = pitches[index], _user(email)
+        comment = db.session.scalar(
+            select(Comment).where(
+                Comment.pitch_id == pitch.id, Comment.author_id == author.id, Comment.body == body
+            )
+        )
+        if comment is None:
+            created = now - timedelta(minutes=30 - n)
+            comment = Comment(
+                event_id=event.id,
+                pitch_id=pitch.id,
+                parent_id=stored[reply_to].id if reply_to is not None else None,
+                author_id=author.id,
+                body=body,
+                body_html=render_markdown(body),
+                status="visible",
+                created_at=created,
+                updated_at=created,
+            )
+            db.session.add(comment)
+            db.session.flush()
+        stored.append(comment)

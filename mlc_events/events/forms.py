@@ -9,7 +9,6 @@ from wtforms.widgets import DateTimeLocalInput
 from ..auth.forms import timezone_choices
 from .models import KINDS, VISIBILITIES
 
-
 TOO_LONG = "Use at most %(max)d characters."
 
 
@@ -36,7 +35,8 @@ class CapacityField(WholeNumberField):
 
 class EventForm(FlaskForm):
     title = StringField(
-        "Title", validators=[InputRequired("Give the event a title."), Length(max=200, message=TOO_LONG)]
+        "Title",
+        validators=[InputRequired("Give the event a title."), Length(max=200, message=TOO_LONG)],
     )
     kind = SelectField(
         "Kind", choices=[SelectChoice(k, v) for k, v in KINDS.items()], validate_choice=False
@@ -54,7 +54,9 @@ class EventForm(FlaskForm):
         "Timezone of the event", choices=lambda: timezone_choices()[1:], validate_choice=False
     )
     location = StringField("Place", validators=[Optional(), Length(max=300, message=TOO_LONG)])
-    online_url = StringField("Online link", validators=[Optional(), Length(max=500, message=TOO_LONG)])
+    online_url = StringField(
+        "Online link", validators=[Optional(), Length(max=500, message=TOO_LONG)]
+    )
     capacity = CapacityField("Capacity (empty for no limit)")
     visibility = RadioField(
         "Who can see it",
