@@ -94,6 +94,26 @@ def take(out: Path) -> list[Path]:
                 )
                 shots.append(out / "waitlist.png")
                 page.screenshot(path=shots[-1])
+
+                with app.app_context():
+                    jam_id = db.session.scalar(
+                        select(Event.id).where(Event.uid == "seed-jam-upcoming@mlc-events")
+                    )
+                    series_id = db.session.scalar(select(Event.series_id).where(
+                        Event.series_id.is_not(None)).limit(1))  # fmt: skip
+                page.goto(f"{base}/events/{jam_id}")
+                expect(page.locator("#pitch-list")).to_be_visible()
+                shots.append(out / "jam.png")
+                page.screenshot(path=shots[-1], full_page=True)
+
+                page.goto(f"{base}/series/{series_id}")
+                expect(page.locator(".event-card").first).to_be_visible()
+                shots.append(out / "series.png")
+                page.screenshot(path=shots[-1])
+
+                page.goto(f"{base}/account/calendar")
+                shots.append(out / "calendar.png")
+                page.screenshot(path=shots[-1])
                 watch.assert_clean()
             finally:
                 browser.close()
