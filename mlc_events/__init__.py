@@ -50,6 +50,7 @@ def init_extensions(app: Flask) -> None:
     from .database import configure_sqlite
     from .errors import register_error_handlers
     from .extensions import csrf, db, htmx, login_manager, migrate
+    from .live.services import init_live
     from .security import init_security_headers
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -89,6 +90,7 @@ def init_extensions(app: Flask) -> None:
     register_error_handlers(app)
     init_security_headers(app)
     init_background(app)
+    init_live(app)
 
 
 def init_blueprints(app: Flask) -> None:
@@ -98,10 +100,21 @@ def init_blueprints(app: Flask) -> None:
     from .events.views import bp as events_bp
     from .feeds.views import bp as feeds_bp
     from .jams.views import bp as jams_bp
+    from .live.views import bp as live_bp
     from .main import bp as main_bp
     from .series.views import bp as series_bp
 
-    for bp in (main_bp, auth_bp, account_bp, events_bp, jams_bp, series_bp, feeds_bp, admin_bp):
+    for bp in (
+        main_bp,
+        auth_bp,
+        account_bp,
+        events_bp,
+        jams_bp,
+        series_bp,
+        feeds_bp,
+        live_bp,
+        admin_bp,
+    ):
         app.register_blueprint(bp)
 
 

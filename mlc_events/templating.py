@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import unquote
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 from .timeutil import format_local, is_timezone, iso_z, zone
@@ -13,6 +13,8 @@ from .timeutil import format_local, is_timezone, iso_z, zone
 
 def viewer_timezone() -> str | None:
     """The profile's zone, else the browser's (a cookie set by app.js), else None."""
+    if not has_request_context():
+        return None
     if current_user.is_authenticated and current_user.timezone:
         return current_user.timezone
     browser = unquote(request.cookies.get("tz") or "")
@@ -36,7 +38,8 @@ def register_template_helpers(app: Flask) -> None:
         from .notices.services import unread_for
 
         notices = []
-        if current_user.is_authenticated:
+        # Live fragments are also rendered outside any request (no viewer at all).
+        if has_request_context() and current_user.is_authenticated:
             notices = unread_for(current_user.id)
         return {"notices": notices}
 

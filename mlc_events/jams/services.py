@@ -22,6 +22,7 @@ from ..extensions import db
 from ..markdown import render_markdown
 from ..notices.services import notify
 from ..web import path_for
+from . import live
 from .models import SKILLS, Comment, JamSettings, Offer, Pitch, PitchTag, Vote
 
 JAM_KIND = "research-jam"
@@ -144,6 +145,9 @@ def update_settings(actor, event_id: int, data: SettingsInput) -> JamSettings:
         settings.vote_budget = data.vote_budget
     settings.updated_at = utcnow()
     db.session.commit()
+    live.publish_tallies(
+        event_id, list(db.session.scalars(select(Pitch).where(Pitch.event_id == event_id)))
+    )
     return settings
 
 
@@ -305,6 +309,7 @@ def create_pitch(actor, event_id: int, data: PitchInput) -> Pitch:
     _set_tags(pitch, tags)
     db.session.add(pitch)
     db.session.commit()
+    live.publish_pitch(pitch, new=True)
     return pitch
 
 
@@ -335,6 +340,7 @@ def update_pitch(actor, pitch_id: int, data: PitchInput) -> Pitch:
         setattr(pitch, key, value)
     pitch.updated_at = utcnow()
     db.session.commit()
+    live.publish_pitch(pitch)
     return pitch
 
 
@@ -354,6 +360,7 @@ def withdraw_pitch(actor, pitch_id: int) -> Pitch:
     pitch.status = "withdrawn"
     pitch.withdrawn_at = pitch.updated_at = now
     db.session.commit()
+    live.publish_pitch(pitch)
     return pitch
 
 
@@ -542,6 +549,7 @@ def cast_vote(actor, pitch_id: int, vote: bool | None = None) -> bool:
         select(func.count()).select_from(Vote).where(Vote.pitch_id == pitch.id)
     )
     db.session.commit()
+    live.publish_tallies(pitch.event_id, [pitch])
     return want
 
 
@@ -753,6 +761,7 @@ def add_comment(
     )
     db.session.add(comment)
     db.session.commit()
+    live.publish_comment(comment, new=True)
     return comment
 
 
@@ -798,6 +807,7 @@ def edit_comment(actor, comment_id: int, body: str) -> Comment:
         comment.body_html = render_markdown(body)
         comment.edited_at = comment.updated_at = now
     db.session.commit()
+    live.publish_comment(comment)
     return comment
 
 
@@ -828,6 +838,7 @@ def delete_comment(actor, comment_id: int) -> Comment:
         if parent is not None and parent.is_deleted and not _has_replies(parent):
             db.session.delete(parent)
     db.session.commit()
+    live.publish_comment(comment)
     return comment
 
 
@@ -874,4 +885,5 @@ def hide_comment(actor, comment_id: int) -> Comment:
             comment_path(comment),
         )
     db.session.commit()
+    live.publish_comment(comment)
     return comment

@@ -551,3 +551,9 @@ def hide_comment(comment_id: int):
     return _comment_action(
         comment_id, services.hide_comment, "The comment is hidden; its author was told."
     )
+
+
+@bp.app_template_global()
+def can_moderate_event(event: Event) -> bool:
+    """Whether the viewer may hide comments here (tells jams.js to offer "Hide")."""
+    return services.can_moderate(current_user, event)

@@ -48,4 +48,140 @@
 
   // Confirmation before withdrawing a pitch or deleting / hiding a comment: app.js asks for
   // every form with data-confirm.
+
+  // --- live updates ------------------------------------------------------------------------
+  // The stream sends one rendering for everyone; items it adds get the viewer's own controls
+  // here. The server checks every action whatever this adds.
+
+  var me = viewer ? viewer.getAttribute("data-user-id") : "";
+  var moderator = viewer && viewer.getAttribute("data-can-moderate") === "true";
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers:inherited"))["X-CSRFToken"];
+    } catch (e) {
+      return "";
+    }
+  }
+
+  function postForm(url, label, extra, confirmText) {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = url;
+    form.className = "inline";
+    form.setAttribute("hx-post", url);
+    if (confirmText) form.setAttribute("data-confirm", confirmText);
+    var fields = Object.assign({csrf_token: csrfToken()}, extra || {});
+    Object.keys(fields).forEach(function (name) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = fields[name];
+      form.appendChild(input);
+    });
+    var button = document.createElement("button");
+    button.type = "submit";
+    button.className = "link";
+    button.textContent = label;
+    form.appendChild(button);
+    return form;
+  }
+
+  function decorateComment(item) {
+    var comment = item.querySelector(".comment");
+    if (!comment || item.querySelector(".comment-controls")) return;
+    var id = comment.getAttribute("data-comment-id");
+    var controls = document.createElement("div");
+    controls.className = "comment-controls";
+    controls.id = "comment-controls-" + id;
+    var section = item.closest(".comments");
+    var visible = !comment.querySelector(".comment-gone");
+    if (me && visible && comment.getAttribute("data-author-id") === me) {
+      var edit = document.createElement("a");
+      edit.href = "/comments/" + id + "/edit";
+      edit.textContent = "Edit";
+      controls.appendChild(edit);
+      var del = postForm("/comments/" + id + "/delete", "Delete", null, "Delete your comment?");
+      if (section) {
+        del.setAttribute("hx-target", "#" + section.id);
+        del.setAttribute("hx-swap", "outerHTML");
+      }
+      controls.appendChild(del);
+    }
+    if (moderator && visible) {
+      var hide = postForm("/comments/" + id + "/hide", "Hide", null,
+        "Hide this comment? Its author is told.");
+      if (section) {
+        hide.setAttribute("hx-target", "#" + section.id);
+        hide.setAttribute("hx-swap", "outerHTML");
+      }
+      controls.appendChild(hide);
+    }
+    comment.insertAdjacentElement("afterend", controls);
+    if (window.htmx) htmx.process(controls);
+  }
+
+  function decoratePitch(item) {
+    var card = item.querySelector(".pitch-card");
+    if (!card || item.querySelector(".vote")) return;
+    var id = card.getAttribute("data-pitch-id");
+    var box = document.createElement("div");
+    box.className = "vote";
+    box.id = "vote-" + id;
+    if (!me) {
+      var login = document.createElement("a");
+      login.className = "button small secondary";
+      login.href = viewer.getAttribute("data-login-url");
+      login.textContent = "Sign in to vote";
+      box.appendChild(login);
+    } else if (card.getAttribute("data-author-id") === me) {
+      var mine = document.createElement("p");
+      mine.className = "hint";
+      mine.textContent = "Your pitch";
+      box.appendChild(mine);
+    } else {
+      // No "vote" field: the server toggles, so this works whatever the viewer did before.
+      var form = postForm("/pitches/" + id + "/vote", "Vote");
+      form.setAttribute("hx-target", "#vote-" + id);
+      form.setAttribute("hx-swap", "outerHTML");
+      form.querySelector("button").className = "vote-button";
+      box.appendChild(form);
+    }
+    item.appendChild(box);
+    if (window.htmx) htmx.process(box);
+  }
+
+  function decorate(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll(".comment-item").forEach(decorateComment);
+    root.querySelectorAll(".board-item").forEach(decoratePitch);
+    var empty = document.querySelectorAll(".comments-empty, .board-empty");
+    empty.forEach(function (note) {
+      var list = note.previousElementSibling;
+      if (list && list.children.length) note.remove();
+    });
+  }
+
+  var live = document.getElementById("live");
+  if (live) {
+    live.addEventListener("htmx:sse:after:message", function () { decorate(document); });
+    live.addEventListener("htmx:sse:after:connection", function () {
+      live.setAttribute("data-connected", "true");
+    });
+    live.addEventListener("htmx:sse:error", function () {
+      live.removeAttribute("data-connected");
+    });
+    // The server could not replay what this page missed (a restart, a long sleep): reload
+    // the live regions from the page itself.
+    live.addEventListener("resync", function () {
+      ["#jam", "#pitch-detail", ".comments"].forEach(function (selector) {
+        document.querySelectorAll(selector).forEach(function (region) {
+          if (region.id && window.htmx) {
+            htmx.ajax("GET", window.location.href,
+              {target: "#" + region.id, select: "#" + region.id, swap: "outerHTML"});
+          }
+        });
+      });
+    });
+  }
 })();

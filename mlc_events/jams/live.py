@@ -1,0 +1,55 @@
+"""What a jam publishes after a change: shared fragments only, rendered once for every viewer.
+
+The viewer's own controls (their vote, edit/delete, a host's hide) are not in these
+fragments: static/js/jams.js adds them to items that arrive through the stream.
+"""
+
+from __future__ import annotations
+
+from ..events.models import Event
+from ..extensions import db
+from ..live.services import partial, publish, upsert
+from .models import Comment, Pitch
+
+
+def publish_tallies(event_id: int, pitches: list[Pitch]) -> None:
+    from .services import settings_for
+
+    settings = settings_for(event_id)
+    parts = [
+        partial(f"#tally-{p.id}", "jams/_tally.html", pitch=p, settings=settings) for p in pitches
+    ]
+    publish(event_id, *parts)
+
+
+def publish_pitch(pitch: Pitch, new: bool = False) -> None:
+    from .services import pitch_stats, settings_for
+
+    context = {
+        "pitch": pitch,
+        "event": pitch.event,
+        "settings": settings_for(pitch.event_id),
+        "stats": pitch_stats([pitch.id])[pitch.id],
+        "tz": pitch.event.timezone,
+    }
+    if new:
+        publish(pitch.event_id, upsert("#pitch-list", "jams/_board_item_shared.html", **context))
+    elif pitch.is_withdrawn:
+        publish(pitch.event_id, partial(f"#board-item-{pitch.id}", "jams/_nothing.html", "delete"))
+    else:
+        publish(
+            pitch.event_id,
+            partial(f"#pitch-{pitch.id}", "jams/_pitch_card.html", **context),
+            partial(f"#pitch-detail-{pitch.id}", "jams/_pitch_detail.html", **context),
+        )
+
+
+def publish_comment(comment: Comment, new: bool = False) -> None:
+    event = db.session.get(Event, comment.event_id)
+    context = {"comment": comment, "tz": event.timezone}
+    if not new:
+        publish(event.id, partial(f"#comment-{comment.id}", "jams/_comment.html", **context))
+        return
+    key = f"pitch-{comment.pitch_id}" if comment.pitch_id else f"event-{event.id}"
+    container = f"#replies-{comment.parent_id}" if comment.parent_id else f"#threads-{key}"
+    publish(event.id, upsert(container, "jams/_comment_item_shared.html", **context))

@@ -1,0 +1,112 @@
+"""Publish/subscribe for live updates behind one interface.
+
+``InProcessBroker`` serves one server process (the default). Every message gets an id
+``<epoch>-<n>``: the epoch changes when the process starts, so a browser that reconnects
+after a restart (or after more messages than the replay log keeps) is told to resync
+instead of silently missing something.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    data: str
+    event: str = ""
+
+    def encode(self) -> bytes:
+        lines = [f"id: {self.id}"]
+        if self.event:
+            lines.append(f"event: {self.event}")
+        lines += [f"data: {line}" for line in self.data.splitlines() or [""]]
+        return ("\n".join(lines) + "\n\n").encode()
+
+
+RESYNC = "resync"
+
+
+class Subscription:
+    """One open stream: a bounded queue the broker fills and the response drains."""
+
+    def __init__(self, channel: str, maxsize: int = 256):
+        self.channel = channel
+        self.queue: queue.Queue[Message | None] = queue.Queue(maxsize)
+        self.dropped = False
+
+    def put(self, message: Message) -> None:
+        try:
+            self.queue.put_nowait(message)
+        except queue.Full:
+            # A reader this far behind resyncs rather than holding memory.
+            self.dropped = True
+
+    def get(self, timeout: float) -> Message | None:
+        try:
+            return self.queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+
+class InProcessBroker:
+    def __init__(self, replay: int = 500):
+        self.epoch = f"{int(time.time() * 1000):x}"
+        self.counters: dict[str, itertools.count] = {}
+        self.lock = threading.Lock()
+        self.subscribers: dict[str, set[Subscription]] = {}
+        self.logs: dict[str, deque[Message]] = {}
+        self.replay = replay
+
+    def publish(self, channel: str, data: str, event: str = "") -> Message:
+        with self.lock:
+            counter = self.counters.setdefault(channel, itertools.count(1))
+            message = Message(f"{self.epoch}-{next(counter)}", data, event)
+            self.logs.setdefault(channel, deque(maxlen=self.replay)).append(message)
+            targets = list(self.subscribers.get(channel, ()))
+        for subscription in targets:
+            subscription.put(message)
+        return message
+
+    def subscribe(
+        self, channel: str, last_event_id: str | None = None
+    ) -> tuple[Subscription, list[Message]]:
+        """Open a subscription; also return what the reader missed since ``last_event_id``.
+
+        The backlog is ``[resync]`` when the gap cannot be filled from the log.
+        """
+        subscription = Subscription(channel)
+        with self.lock:
+            self.subscribers.setdefault(channel, set()).add(subscription)
+            log = list(self.logs.get(channel, ()))
+        return subscription, self._missed(log, last_event_id)
+
+    def _missed(self, log: list[Message], last_event_id: str | None) -> list[Message]:
+        if not last_event_id:
+            return []
+        epoch, _, number = last_event_id.partition("-")
+        if epoch != self.epoch or not number.isdigit():
+            return [Message(f"{self.epoch}-0", "", RESYNC)]  # another process life
+        seen = int(number)
+        numbered = [(int(m.id.partition("-")[2]), m) for m in log]
+        if numbered and numbered[0][0] > seen + 1:
+            return [Message(f"{self.epoch}-0", "", RESYNC)]  # fell out of the log
+        return [m for n, m in numbered if n > seen]
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        with self.lock:
+            subscribers = self.subscribers.get(subscription.channel)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self.subscribers[subscription.channel]
+
+    def count(self, channel: str) -> int:
+        with self.lock:
+            return len(self.subscribers.get(channel, ()))

@@ -1,0 +1,52 @@
+"""The event stream: server-sent events for one event and its pitches."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+from flask_login import current_user
+
+from ..errors import SignInRequired
+from ..events.services import get_visible_event
+from ..extensions import db
+from . import services
+from .broker import RESYNC
+
+bp = Blueprint("live", __name__)
+
+HEARTBEAT_SECONDS = 15
+
+
+@bp.get("/events/<int:event_id>/stream")
+def stream(event_id: int):
+    try:
+        event = get_visible_event(current_user, event_id)
+    except SignInRequired:
+        # A stream cannot follow a redirect to the login page: say it plainly.
+        abort(401, "Sign in to follow this event live.")
+    broker = services.broker()
+    heartbeat = current_app.config.get("LIVE_HEARTBEAT", HEARTBEAT_SECONDS)
+    subscription, backlog = broker.subscribe(
+        services.channel(event.id), request.headers.get("Last-Event-ID")
+    )
+    # A stream may stay open for hours: it must not hold a database connection.
+    db.session.remove()
+
+    def generate():
+        try:
+            yield b": connected\n\n"
+            for message in backlog:
+                yield message.encode()
+            while True:
+                message = subscription.get(timeout=heartbeat)
+                if subscription.dropped:
+                    subscription.dropped = False
+                    yield f"event: {RESYNC}\ndata:\n\n".encode()
+                yield message.encode() if message is not None else b": ping\n\n"
+        finally:
+            broker.unsubscribe(subscription)
+
+    return Response(
+        generate(),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,53 @@
+"""The in-process broker: fan-out, replay on reconnect, resync when replay is impossible."""
+
+from mlc_events.live.broker import RESYNC, InProcessBroker
+
+
+def test_every_subscriber_of_a_channel_gets_each_message_once():
+    broker = InProcessBroker()
+    a, _ = broker.subscribe("event-1")
+    b, _ = broker.subscribe("event-1")
+    other, _ = broker.subscribe("event-2")
+    message = broker.publish("event-1", "<p>hi</p>")
+    assert a.get(0.1) == message and b.get(0.1) == message
+    assert other.get(0.01) is None
+    assert a.get(0.01) is None
+
+
+def test_reconnect_replays_what_was_missed():
+    broker = InProcessBroker()
+    first = broker.publish("event-1", "one")
+    broker.publish("event-2", "elsewhere")
+    second = broker.publish("event-1", "two")
+    third = broker.publish("event-1", "three")
+    _, backlog = broker.subscribe("event-1", first.id)
+    assert backlog == [second, third]
+    _, backlog = broker.subscribe("event-1", third.id)
+    assert backlog == []
+
+
+def test_unknown_epoch_or_a_gap_asks_for_a_resync():
+    broker = InProcessBroker(replay=3)
+    first = broker.publish("event-1", "one")
+    for n in range(5):
+        broker.publish("event-1", f"more {n}")
+    _, backlog = broker.subscribe("event-1", first.id)  # fell out of the log
+    assert [m.event for m in backlog] == [RESYNC]
+    _, backlog = broker.subscribe("event-1", "0-12")  # another server process's life
+    assert [m.event for m in backlog] == [RESYNC]
+
+
+def test_unsubscribe_and_slow_readers():
+    broker = InProcessBroker()
+    sub, _ = broker.subscribe("event-1")
+    assert broker.count("event-1") == 1
+    for n in range(300):
+        broker.publish("event-1", str(n))
+    assert sub.dropped  # a reader this far behind is told to resync, memory stays bounded
+    broker.unsubscribe(sub)
+    assert broker.count("event-1") == 0
+
+
+def test_messages_encode_as_server_sent_events():
+    message = InProcessBroker().publish("event-1", "<p>a</p>\n<p>b</p>")
+    assert message.encode() == (f"id: {message.id}\ndata: <p>a</p>\ndata: <p>b</p>\n\n".encode())
