@@ -96,7 +96,12 @@ def error_response(status: int, message: str):
     body = render_template(
         template, status=status, title=TITLES.get(status, "Error"), message=message
     )
-    return body, status, {"Vary": "HX-Request"}
+    headers = {"Vary": "HX-Request"}
+    if request.headers.get("HX-Request"):
+        # htmx swaps 4xx answers too: put the message in the page's message area instead of
+        # replacing the section (and the text the member typed) that made the request.
+        headers.update({"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"})
+    return body, status, headers
 
 
 def login_redirect():

@@ -629,3 +629,21 @@ def test_trusted_proxy_headers_give_the_client_address(tmp_path, sqlite_template
     client = app.test_client()
     response = client.get("/_addr", headers={"X-Forwarded-For": "203.0.113.9"})
     assert response.get_data(as_text=True) == "203.0.113.9"
+
+
+def test_markdown_images_are_not_rendered(app):
+    from mlc_events.markdown import render_markdown
+
+    html = render_markdown("See ![tracker](https://evil.example/t.png) here")
+    # Nothing loads from elsewhere (the CSP would block it anyway): at most a plain link.
+    assert "<img" not in html
+    assert 'href="https://evil.example/t.png"' in html
+
+
+def test_htmx_errors_go_to_the_message_area_not_into_the_section(client, make_user):
+    client.login(make_user())
+    response = client.post("/events/424242/rsvp", {"status": "going"}, htmx=True)
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "#messages"
+    assert response.headers["HX-Reswap"] == "innerHTML"
+    assert 'role="alert"' in response.get_data(as_text=True)

@@ -826,6 +826,8 @@ def delete_comment(actor, comment_id: int) -> Comment:
         raise PermissionDenied("You can only delete your own comments.")
     if comment.is_deleted:
         raise Conflict("This comment was already deleted.")
+    if comment.is_hidden:
+        raise Conflict("A host hid this comment; it can no longer be deleted.")
     if _has_replies(comment):
         comment.status = "deleted"
         comment.body = comment.body_html = ""

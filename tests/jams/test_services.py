@@ -686,8 +686,10 @@ class TestComments:
             services.hide_comment(jam.hosts[0], comment.id)
         with pytest.raises(Conflict, match="hid this comment"):
             services.edit_comment(member, comment.id, "Sorry")
-        services.delete_comment(member, comment.id)  # the author may still remove it
-        assert count(Comment) == 0
+        # The moderation stays: the author cannot turn "Hidden by a host" into "deleted".
+        with pytest.raises(Conflict, match="hid this comment"):
+            services.delete_comment(member, comment.id)
+        assert count(Comment) == 1
 
     def test_only_hosts_and_admins_hide(self, make_user, make_event):
         event, member = make_event(), make_user()
