@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from ..errors import Conflict, PermissionDenied, ServiceError, ValidationFailed
 from ..events.models import Event
+from ..templating import viewer_timezone
 from ..web import attach_errors, is_htmx, redirect_to, render, safe_next
 from . import services
 from .forms import CommentForm, JamSettingsForm, OfferForm, PitchForm
@@ -197,7 +198,7 @@ def _pitch_page(pitch: Pitch, status: int = 200, fragment: str | None = None, **
         pitch=pitch,
         event=event,
         settings=settings,
-        tz=event.timezone,
+        tz=viewer_timezone() or event.timezone,
         voter=services.voter(current_user, event.id, settings),
         voting_closed=services.voting_closed_reason(event, settings),
         is_author=current_user.is_authenticated and pitch.author_id == current_user.id,
@@ -427,7 +428,12 @@ def event_discussion(event: Event) -> Discussion:
 
 def _discussion_answer(event: Event, pitch: Pitch | None, status: int = 200, **extra):
     discussion = _discussion(event, pitch, **extra)
-    return render("jams/_comments.html", status=status, discussion=discussion, tz=event.timezone)
+    return render(
+        "jams/_comments.html",
+        status=status,
+        discussion=discussion,
+        tz=viewer_timezone() or event.timezone,
+    )
 
 
 def _post_comment(**target):

@@ -440,7 +440,11 @@ class TestVoteEndpoint:
         for pitch in pitches[:3]:
             services.cast_vote(member, pitch.id, True)
         browser = login(member)
-        assert "You have used all 3 of your votes." in text(browser.get(f"/events/{jam.id}"))
+        page = text(browser.get(f"/events/{jam.id}"))
+        assert "You have used all 3 of your votes." in page
+        # No dead "Vote" button on the pitches left: the page says why instead.
+        vote_box = re.search(rf'<div id="vote-{pitches[3].id}".*?</div>', page, re.S)[0]
+        assert "No votes left" in vote_box and "<button" not in vote_box
         response = browser.post(f"/pitches/{pitches[3].id}/vote", {"vote": "on"}, htmx=True)
         assert response.status_code == 409
         assert is_fragment(response, f'<div id="vote-{pitches[3].id}"')
