@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app, has_request_context, render_template
 
 from .broker import InProcessBroker
+
+if TYPE_CHECKING:
+    from .redis_broker import RedisBroker
 
 
 def channel(event_id: int) -> str:
@@ -12,7 +17,7 @@ def channel(event_id: int) -> str:
     return f"event-{event_id}"
 
 
-def broker() -> InProcessBroker:
+def broker() -> InProcessBroker | RedisBroker:
     return current_app.extensions["broker"]
 
 
@@ -44,4 +49,17 @@ def publish(event_id: int, *parts: str) -> None:
 
 
 def init_live(app) -> None:
-    app.extensions["broker"] = InProcessBroker()
+    """The in-process broker for one server process; Redis (``REDIS_URL``) for several.
+
+    The Redis broker connects lazily: its pub/sub listener starts on the first stream, so
+    CLI commands and tests that never stream open no pub/sub connection.
+    """
+    url = app.config.get("REDIS_URL")
+    if url:
+        from .redis_broker import RedisBroker
+
+        app.extensions["broker"] = RedisBroker(
+            url, prefix=app.config.get("LIVE_REDIS_PREFIX", "mlc:live:")
+        )
+    else:
+        app.extensions["broker"] = InProcessBroker()

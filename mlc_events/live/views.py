@@ -25,9 +25,13 @@ def stream(event_id: int):
         abort(401, "Sign in to follow this event live.")
     broker = services.broker()
     heartbeat = current_app.config.get("LIVE_HEARTBEAT", HEARTBEAT_SECONDS)
-    subscription, backlog = broker.subscribe(
-        services.channel(event.id), request.headers.get("Last-Event-ID")
-    )
+    try:
+        subscription, backlog = broker.subscribe(
+            services.channel(event.id), request.headers.get("Last-Event-ID")
+        )
+    except Exception:  # noqa: BLE001 - e.g. Redis unreachable: the page works, just not live
+        current_app.logger.exception("Live stream unavailable")
+        abort(503, "Live updates are unavailable right now. The page still works: reload it.")
     # A stream may stay open for hours: it must not hold a database connection.
     db.session.remove()
 

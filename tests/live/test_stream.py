@@ -137,3 +137,15 @@ def test_heartbeat_keeps_the_connection_alive(server, make_jam):
         assert stream.response.readline() == b": ping\n"
     finally:
         stream.close()
+
+
+def test_a_broker_that_fails_gives_a_503_not_a_500(app, make_jam, client):
+    class Down:
+        def subscribe(self, *args):
+            raise ConnectionError("redis is down")
+
+    app.extensions["broker"] = Down()
+    jam = make_jam()
+    response = client.get(f"/events/{jam.id}/stream")
+    assert response.status_code == 503
+    assert "Live updates are unavailable" in response.get_data(as_text=True)
