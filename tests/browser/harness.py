@@ -172,3 +172,14 @@ def format_violations(violations: list[dict]) -> str:
         for node in v["nodes"]:
             lines.append(f"    at {' '.join(map(str, node['target']))}: {node['html'][:160]}")
     return "\n".join(lines)
+
+
+def sign_in(page, base: str, user: dict) -> None:
+    """Sign ``user`` (a dict with email and password) in through the real form."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/auth/login")
+    page.get_by_label("Email").fill(user["email"])
+    page.get_by_label("Password", exact=True).fill(user["password"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()

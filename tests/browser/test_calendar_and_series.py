@@ -10,16 +10,9 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from mlc_events.database import utcnow
+from tests.browser.harness import sign_in as _sign_in
 
 SERIES_ZONE = "Europe/London"
-
-
-def _sign_in(page, base: str, user: dict) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Email").fill(user["email"])
-    page.get_by_label("Password", exact=True).fill(user["password"])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def _utc_stamp(day, at: time, zone: str) -> str:

@@ -8,16 +8,9 @@ from playwright.sync_api import expect
 from mlc_events.auth.models import User
 from mlc_events.extensions import db
 from mlc_events.jams import services as jams
+from tests.browser.harness import sign_in as _sign_in
 
 LIVE = 2000  # ms: the bar
-
-
-def _sign_in(page, base: str, user: dict) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Email").fill(user["email"])
-    page.get_by_label("Password", exact=True).fill(user["password"])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def _open_live(page, url: str) -> None:
