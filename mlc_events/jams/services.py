@@ -741,8 +741,11 @@ def add_comment(
             raise NotFound("There is no such comment to reply to here.")
         if parent.is_hidden:
             raise Conflict("A host hid that comment: it takes no replies.")
-        if parent.parent_id is not None:
-            parent = db.session.get(Comment, parent.parent_id)
+        # Lock the thread's top comment: a reply and the top comment's deletion at the same
+        # moment are serialised, so a reply is never cascade-deleted after being accepted.
+        parent = _lock_comment(parent.parent_id or parent.id)
+        if parent is None:
+            raise Conflict("That comment was deleted: start a new comment instead.")
         if parent.is_hidden:
             raise Conflict("A host hid this thread: it takes no replies.")
         if parent.is_deleted:
@@ -763,6 +766,16 @@ def add_comment(
     db.session.commit()
     live.publish_comment(comment, new=True)
     return comment
+
+
+def _lock_comment(comment_id: int) -> Comment | None:
+    """The comment, re-read and row-locked on PostgreSQL (SQLite serialises writes anyway)."""
+    return db.session.scalar(
+        select(Comment)
+        .where(Comment.id == comment_id)
+        .with_for_update(of=Comment)
+        .execution_options(populate_existing=True)
+    )
 
 
 def get_comment(viewer, comment_id: int) -> Comment:
@@ -821,7 +834,10 @@ def _has_replies(comment: Comment) -> bool:
 def delete_comment(actor, comment_id: int) -> Comment:
     """Delete one's own comment; one with replies stays as "Comment deleted" for the thread."""
     _require_member(actor, "Sign in first.")
-    comment = get_comment(actor, comment_id)
+    get_comment(actor, comment_id)
+    comment = _lock_comment(comment_id)
+    if comment is None:
+        raise Conflict("This comment was already deleted.")
     if comment.author_id != actor.id:
         raise PermissionDenied("You can only delete your own comments.")
     if comment.is_deleted:

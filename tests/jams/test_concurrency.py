@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from mlc_events.auth.models import User
-from mlc_events.errors import Conflict
+from mlc_events.errors import Conflict, NotFound
 from mlc_events.extensions import db
 from mlc_events.jams import services
 from mlc_events.jams.models import JamSettings, Offer, Pitch, Vote
@@ -100,3 +100,36 @@ def test_same_member_offering_twice_at_once_stores_one_offer(app, make_user, mak
     assert len(errors) == 7
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Offer)) == 1
+
+
+def test_a_reply_and_the_deletion_of_its_thread_at_once_never_lose_the_reply(
+    app, make_user, make_jam, make_pitch
+):
+    from mlc_events.jams.models import Comment
+
+    jam = make_jam()
+    pitch_id = make_pitch(jam).id
+    author, replier = make_user().id, make_user().id
+    for _ in range(5):
+        top = services.add_comment(db.session.get(User, author), "Top", pitch_id=pitch_id).id
+        accepted: list[int] = []
+
+        def reply(top=top, accepted=accepted):
+            comment = services.add_comment(
+                db.session.get(User, replier), "Reply", pitch_id=pitch_id, parent_id=top
+            )
+            accepted.append(comment.id)
+
+        def delete(top=top):
+            services.delete_comment(db.session.get(User, author), top)
+
+        errors = run_at_once(app, [reply, delete])
+        # A reply to a thread deleted first is refused (404 or 409), never an error.
+        assert all(isinstance(e, Conflict | NotFound) for e in errors), errors
+        db.session.expire_all()
+        for reply_id in accepted:
+            # An accepted reply is still there, under a top comment shown as deleted.
+            assert db.session.get(Comment, reply_id) is not None
+            assert db.session.get(Comment, top).status == "deleted"
+        if not accepted:
+            assert db.session.get(Comment, top) is None
