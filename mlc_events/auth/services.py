@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 
 from flask import current_app, url_for
@@ -15,6 +14,7 @@ from ..database import utcnow
 from ..errors import NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
 from ..extensions import db
 from ..mail import send_mail
+from ..text import CONTROL, CONTROL_MULTILINE
 from ..timeutil import is_timezone
 from .models import ROLES, LoginFailure, User
 
@@ -25,10 +25,9 @@ MAX_NAME = 80
 MAX_INTRO = 1000
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
-# Control characters: none in a one-line name (nor bidi overrides, which make "Ada" render
-# as someone else's name); tabs and line breaks only in an intro.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Control characters: none in a one-line name; tabs and line breaks only in an intro.
+_CONTROL = CONTROL
+_CONTROL_MULTILINE = CONTROL_MULTILINE
 
 
 def normalise_email(email: str) -> str:

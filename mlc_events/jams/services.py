@@ -21,6 +21,7 @@ from ..events.services import can_manage, get_visible_event
 from ..extensions import db
 from ..markdown import render_markdown
 from ..notices.services import notify
+from ..text import CONTROL, CONTROL_MULTILINE, is_blank, normalise
 from ..web import path_for
 from . import live
 from .models import SKILLS, Comment, JamSettings, Offer, Pitch, PitchTag, Vote
@@ -213,7 +214,7 @@ def parse_skills(values: list[str]) -> list[str]:
 def parse_tags(raw: str) -> list[str]:
     """Lowercase tags from a comma separated field, spaces collapsed, duplicates dropped."""
     tags: list[str] = []
-    for part in (raw or "").split(","):
+    for part in normalise(raw).split(","):
         tag = " ".join(part.strip().lower().split())
         if tag and tag not in tags:
             tags.append(tag)
@@ -222,14 +223,18 @@ def parse_tags(raw: str) -> list[str]:
 
 def _clean_pitch(data: PitchInput) -> dict:
     errors: dict[str, str] = {}
-    title = " ".join((data.title or "").split())
-    if not title:
+    title = " ".join(normalise(data.title).split())
+    if is_blank(title):
         errors["title"] = "Give your pitch a title."
+    elif CONTROL.search(title):
+        errors["title"] = "Remove the invisible control characters from the title."
     elif len(title) > MAX_TITLE:
         errors["title"] = f"Keep the title to {MAX_TITLE} characters (it has {len(title)})."
-    summary = (data.summary or "").strip()
-    if not summary:
+    summary = normalise(data.summary)
+    if is_blank(summary):
         errors["summary"] = "Say in a few lines what the idea is."
+    elif CONTROL_MULTILINE.search(summary):
+        errors["summary"] = "Remove the invisible control characters from the summary."
     elif len(summary) > MAX_SUMMARY:
         errors["summary"] = (
             f"Keep the summary under {MAX_SUMMARY:,} characters (it has {len(summary):,})."
@@ -248,6 +253,8 @@ def _clean_pitch(data: PitchInput) -> dict:
         )
     elif any(not _TAG_CHARS.match(t) for t in tags):
         errors["tags"] = "Tags can use letters, digits, spaces and - + . # only."
+    elif any(not any(c.isalnum() for c in t) for t in tags):
+        errors["tags"] = "Each tag needs at least one letter or digit."
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", errors)
     return {
@@ -579,11 +586,13 @@ def offers_for(pitch_id: int) -> Offers:
 
 
 def clean_note(note: str) -> str:
-    note = (note or "").strip()
+    note = normalise(note)
     if "\n" in note or "\r" in note:
         message = "Keep the note to one line."
-    elif not note:
+    elif is_blank(note):
         message = "Say in one line what you would bring."
+    elif CONTROL.search(note):
+        message = "Remove the invisible control characters from the note."
     elif len(note) > MAX_NOTE:
         message = f"Keep the note to {MAX_NOTE} characters (it has {len(note)})."
     else:
@@ -692,9 +701,11 @@ def comments_on(event_id: int, pitch_id: int | None = None) -> list[Thread]:
 
 
 def clean_body(body: str) -> str:
-    body = (body or "").strip()
-    if not body:
+    body = normalise(body)
+    if is_blank(body):
         message = "Write something first."
+    elif CONTROL_MULTILINE.search(body):
+        message = "Remove the invisible control characters from your comment."
     elif len(body) > MAX_COMMENT:
         message = f"Keep comments under {MAX_COMMENT:,} characters (this one has {len(body):,})."
     else:

@@ -731,3 +731,41 @@ def test_seed_gives_the_upcoming_jam_pitches_votes_offers_and_comments(app):
         assert services.votes_used(voter, jam.id) <= 3
     assert count(Offer) >= 1 and count(Offer, Offer.status == "accepted") >= 1
     assert count(Comment) >= 3 and count(Comment, Comment.parent_id.is_not(None)) >= 1
+
+
+class TestInvisibleText:
+    @pytest.mark.parametrize(
+        ("field", "value", "message"),
+        [
+            ("title", "\u200b", "Give your pitch a title."),
+            ("title", "Ada\u202e evil", "invisible control characters"),
+            ("summary", "\u200b\u200d", "Say in a few lines what the idea is."),
+            ("tags", "-, #", "at least one letter or digit"),
+        ],
+    )
+    def test_invisible_or_spoofing_pitch_text_is_refused(
+        self, make_user, make_jam, field, value, message
+    ):
+        jam = make_jam()
+        data = {"title": "Fine", "summary": "Fine.", "looking_for": ["code"], "tags": "ok"}
+        data[field] = value
+        with pytest.raises(ValidationFailed) as info:
+            services.create_pitch(make_user(), jam.id, services.PitchInput(**data))
+        assert message in info.value.field_errors[field]
+        assert count(Pitch) == 0
+
+    def test_a_tag_typed_with_a_combining_accent_is_one_tag(self, make_user, make_jam):
+        jam = make_jam()
+        pitch = services.create_pitch(
+            make_user(), jam.id,
+            services.PitchInput(title="Caf\u00e9 models", summary="x", looking_for=["code"],
+                                tags="cafe\u0301, caf\u00e9"),
+        )  # fmt: skip
+        assert pitch.tags == ["caf\u00e9"]
+
+    def test_zero_width_comments_and_notes_are_refused(self, make_user, make_jam, make_pitch):
+        pitch = make_pitch(make_jam())
+        with pytest.raises(ValidationFailed, match="Write something first"):
+            services.add_comment(make_user(), "\u200b", pitch_id=pitch.id)
+        with pytest.raises(ValidationFailed, match="Say in one line"):
+            services.make_offer(make_user(), pitch.id, "\u200b")
