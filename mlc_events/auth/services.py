@@ -25,10 +25,6 @@ MAX_NAME = 80
 MAX_INTRO = 1000
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
-# Control characters: none in a one-line name; tabs and line breaks only in an intro.
-_CONTROL = CONTROL
-_CONTROL_MULTILINE = CONTROL_MULTILINE
-
 
 def normalise_email(email: str) -> str:
     """One spelling per address: trimmed, NFC (an é typed two ways is one é), lower case."""
@@ -59,7 +55,7 @@ def _check_display_name(display_name: str | None) -> str:
         raise ValidationFailed(
             "Name too long.", {"display_name": f"Use at most {MAX_NAME} characters."}
         )
-    if _CONTROL.search(display_name):
+    if CONTROL.search(display_name):
         raise ValidationFailed(
             "The name has invisible characters.",
             {"display_name": "Use letters, digits, spaces and punctuation only."},
@@ -93,7 +89,7 @@ def create_user(
 ) -> User:
     """Create an account; raises ValidationFailed if the email is taken or a field is bad."""
     email = normalise_email(email)
-    if not email or "@" not in email or len(email) > MAX_EMAIL or _CONTROL.search(email):
+    if not email or "@" not in email or len(email) > MAX_EMAIL or CONTROL.search(email):
         raise ValidationFailed("Enter an email address.", {"email": "Enter a valid email address."})
     display_name = _check_display_name(display_name)
     if role not in ROLES:
@@ -178,7 +174,7 @@ def update_profile(user: User, display_name: str, intro: str, timezone: str | No
     intro = (intro or "").strip()
     if len(intro) > MAX_INTRO:
         raise ValidationFailed("Intro too long.", {"intro": f"Use at most {MAX_INTRO} characters."})
-    if _CONTROL_MULTILINE.search(intro):
+    if CONTROL_MULTILINE.search(intro):
         raise ValidationFailed(
             "The intro has invisible characters.",
             {"intro": "Remove the invisible control characters (pasted from elsewhere?)."},
