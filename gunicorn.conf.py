@@ -2,6 +2,7 @@
 
 import os
 import resource
+import signal
 
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
@@ -20,3 +21,24 @@ def on_starting(server):
     target = hard if hard != resource.RLIM_INFINITY else 65536
     if soft < target:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def post_worker_init(worker):
+    """On SIGTERM, end this worker's live streams at once (browsers reconnect elsewhere).
+
+    Without it, open streams keep the worker alive until ``graceful_timeout`` and are then
+    cut off mid-write.
+    """
+    import gevent
+
+    from mlc_events.live.services import stop_live
+
+    app = worker.wsgi
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum, frame):
+        gevent.spawn(stop_live, app)  # blocking work does not belong in a signal handler
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_term)

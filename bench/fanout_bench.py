@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/fanout_bench.py [--viewers 100 1000] [--votes 4]
         [--workers 1|2] [--redis redis://127.0.0.1:6379/14] [--port 5077]
+        [--burst 100 10] [--no-single | --no-burst]
 
 Without --workers it runs the default set-ups: one gevent worker with the in-process broker at
 100 and 1,000 viewers, then two workers through Redis at 1,000 viewers (skipped, with a message,
@@ -10,7 +11,13 @@ when Redis does not answer). Each set-up gets a throwaway SQLite database (``fla
 
 For every vote (alternating on/off) it prints the time from sending the POST until each stream
 shows the pitch's new tally: p50 / p99 / max in ms and how many streams saw it within 1 s. It
-also prints the gunicorn workers' RSS growth per open stream. The clients run in this process
+also prints the gunicorn workers' RSS growth per open stream.
+
+Then, at the largest audience of each set-up, a burst: 20 members toggle votes on the jam's
+pitches at 100 votes per second for 10 seconds (``--burst``). Every stream keeps, per pitch,
+the tally with the highest version it was sent (as the browser does); the bench prints the
+HTTP answers, how many messages each viewer got, and how many viewers show the database's
+final tallies, and how long after the burst's last answer they did. The clients run in this process
 (gevent greenlets on raw sockets) and share the machine's cores with the server: the figures
 include the clients' own scheduling.
 """
@@ -246,17 +253,20 @@ class Viewer:
                         break
                     else:
                         continue
-                if self.needle is not None and self.seen_at is None:
-                    window = self.tail + data
-                    if self.needle in window:
-                        self.seen_at = now
-                    else:
-                        self.tail = window[-len(self.needle) :]
+                self.received(data, now)
         except OSError as exc:
             if not self.closed:
                 self.error = f"recv: {exc}"
         finally:
             self.connected.set()
+
+    def received(self, data: bytes, now: float) -> None:
+        if self.needle is not None and self.seen_at is None:
+            window = self.tail + data
+            if self.needle in window:
+                self.seen_at = now
+            else:
+                self.tail = window[-len(self.needle) :]
 
     def close(self) -> None:
         self.closed = True
@@ -337,14 +347,7 @@ def run_setup(workers: int, viewers: int, votes: int, redis_url: str | None, por
 
         started = time.monotonic()
         clients = [Viewer(port, event_id) for _ in range(viewers)]
-        pool = Pool(50)  # connect in waves: no SYN flood on the listen backlog
-        for c in clients:
-            pool.spawn(c.open)
-        pool.join()
-        readers = [gevent.spawn(c.run) for c in clients]
-        deadline = time.monotonic() + CONNECT_TIMEOUT
-        for c in clients:
-            c.connected.wait(max(0.0, deadline - time.monotonic()))
+        readers = connect(clients)
         ok = [c for c in clients if c.connected.is_set() and c.error is None]
         failed = [c for c in clients if c.error is not None]
         waiting = viewers - len(ok) - len(failed)
@@ -367,7 +370,8 @@ def run_setup(workers: int, viewers: int, votes: int, redis_url: str | None, por
         print(f"pitch {pitch_id}: {tally_text(count)} before the first vote")
         for n in range(votes):
             want = count + 1 if on else count - 1
-            needle = f'id="tally-{pitch_id}" class="tally">{tally_text(want)}<'.encode()
+            # One pitch changes per vote: its tally is the only one in the message.
+            needle = f">{tally_text(want)}</span></hx-partial>".encode()
             for c in ok:
                 c.expect(needle)
             gevent.sleep(0.2)
@@ -395,22 +399,208 @@ def run_setup(workers: int, viewers: int, votes: int, redis_url: str | None, por
                 count = want
             on = not on
             gevent.sleep(0.3)
-        late = [c for c in ok if c.error is not None]
-        if late:
-            print(f"streams that failed during the run: {len(late)} (e.g. {late[0].error})")
-        errors = server.errors_in_log()
-        if errors:
-            print(f"server log: {len(errors)} error lines, e.g. {errors[0][:160]}")
+        report_failures(server, ok)
     except Exception as exc:  # noqa: BLE001 - report the set-up's failure and go on
         print(f"set-up failed: {type(exc).__name__}: {exc}")
-        tail = server.log_tail()
-        if tail:
-            print(tail)
+        print(server.log_tail())
     finally:
-        for c in clients:
-            c.close()
-        gevent.joinall(readers, timeout=5)
-        gevent.killall([g for g in readers if not g.dead], block=False)
+        disconnect(clients, readers)
+        server.stop()
+
+
+def connect(clients: list[Viewer]) -> list[gevent.Greenlet]:
+    """Open the streams and start reading them; wait until each said it is connected."""
+    pool = Pool(50)  # connect in waves: no SYN flood on the listen backlog
+    for c in clients:
+        pool.spawn(c.open)
+    pool.join()
+    readers = [gevent.spawn(c.run) for c in clients]
+    deadline = time.monotonic() + CONNECT_TIMEOUT
+    for c in clients:
+        c.connected.wait(max(0.0, deadline - time.monotonic()))
+    return readers
+
+
+def disconnect(clients: list[Viewer], readers: list[gevent.Greenlet]) -> None:
+    for c in clients:
+        c.close()
+    gevent.joinall(readers, timeout=5)
+    gevent.killall([g for g in readers if not g.dead], block=False)
+
+
+def report_failures(server: Server, streams: list[Viewer]) -> None:
+    late = [c for c in streams if c.error is not None]
+    if late:
+        print(f"streams that failed during the run: {len(late)} (e.g. {late[0].error})")
+    errors = server.errors_in_log()
+    if errors:
+        print(f"server log: {len(errors)} error lines, e.g. {errors[0][:160]}")
+
+
+TALLY = re.compile(rb'id="tally-(\d+)" class="tally[^"]*" data-version="(\d+)">([^<]*)<')
+
+
+class BurstViewer(Viewer):
+    """A stream that keeps, per pitch, the tally with the highest version it was sent (what
+    static/js/app.js does in the browser), and when that state last changed."""
+
+    def __init__(self, port: int, event_id: int) -> None:
+        super().__init__(port, event_id)
+        self.tallies: dict[int, tuple[int, str]] = {}
+        self.changed_at = 0.0
+        self.messages = 0
+        self.buffer = b""
+
+    def received(self, data: bytes, now: float) -> None:
+        self.buffer += data
+        *complete, self.buffer = self.buffer.split(b"\n\n")
+        for message in complete:
+            if b"\ndata:" not in b"\n" + message:
+                continue  # a comment (connected, ping)
+            self.messages += 1
+            for pitch, version, shown in TALLY.findall(message):
+                key, new = int(pitch), (int(version), shown.decode())
+                held = self.tallies.get(key)
+                if held is None or new[0] >= held[0]:
+                    if held != new:
+                        self.changed_at = now
+                    self.tallies[key] = new
+
+
+def make_voters(server: Server, count: int) -> list[tuple[str, str]]:
+    """Members who vote in the burst (one flask process creates them all)."""
+    accounts = [(f"burst-{n}@example.org", "burst-password") for n in range(count)]
+    script = (
+        "from mlc_events import create_app\n"
+        "from mlc_events.auth.services import create_user\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        f"    for email, password in {accounts!r}:\n"
+        "        create_user(email, email.split('@')[0], password, 'member')\n"
+    )
+    subprocess.run(
+        [str(BIN / "python"), "-c", script],
+        cwd=ROOT, env=server.env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return accounts
+
+
+def run_burst(
+    workers: int, viewers: int, redis_url: str | None, port: int, rate: int, seconds: int
+) -> None:
+    label = f"{workers} worker{'s' if workers > 1 else ''}, " + (
+        f"Redis broker ({redis_url})" if redis_url else "in-process broker"
+    )
+    print(f"\n== burst: {rate} votes/s for {seconds} s, {label}, {viewers} viewers ==", flush=True)
+    server = Server(workers, port, redis_url)
+    clients: list[BurstViewer] = []
+    readers: list[gevent.Greenlet] = []
+    try:
+        event_id, _, _ = server.prepare()
+        db_path = server.tmp / "bench.db"
+        con = sqlite3.connect(db_path)
+        with con:
+            # One vote per pitch (no budget), tallies shown, voting open.
+            con.execute(
+                "UPDATE jam_settings SET vote_budget = NULL, tallies_visible = 1,"
+                " voting_open = 1 WHERE event_id = ?",
+                (event_id,),
+            )
+        pitches = [
+            row[0]
+            for row in con.execute(
+                "SELECT id FROM pitches WHERE event_id = ? AND status = 'active' ORDER BY id",
+                (event_id,),
+            )
+        ]
+        con.close()
+        accounts = make_voters(server, 20)
+        server.start()
+        voters = []
+        for email, password in accounts:
+            voter = Voter(server.base)
+            voter.sign_in(email, password, event_id)
+            voters.append(voter)
+
+        clients = [BurstViewer(port, event_id) for _ in range(viewers)]
+        readers = connect(clients)
+        ok = [c for c in clients if c.connected.is_set() and c.error is None]
+        print(
+            f"streams connected: {len(ok)}/{viewers}; {len(pitches)} pitches, {len(voters)} voters"
+        )
+        gevent.sleep(1.0)
+
+        total = rate * seconds
+        state: dict[tuple[int, int], bool] = {}
+        statuses: dict[int, int] = {}
+        answer_ms: list[float] = []
+        plan = []
+        for n in range(total):
+            voter_n, pitch = n % len(voters), pitches[(n // len(voters)) % len(pitches)]
+            want = not state.get((voter_n, pitch), False)
+            state[(voter_n, pitch)] = want
+            plan.append((voters[voter_n], pitch, want))
+
+        def cast(voter: Voter, pitch: int, want: bool) -> None:
+            t = time.monotonic()
+            status = voter.vote(pitch, want)
+            answer_ms.append((time.monotonic() - t) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+
+        for c in ok:
+            c.messages = 0
+        start = time.monotonic()
+        jobs = []
+        for n, job in enumerate(plan):
+            gevent.sleep(max(0.0, start + n / rate - time.monotonic()))
+            jobs.append(gevent.spawn(cast, *job))
+        sent = time.monotonic() - start
+        gevent.joinall(jobs)
+        end = time.monotonic()
+        messages = [c.messages for c in ok]
+
+        con = sqlite3.connect(db_path)
+        final = {
+            pid: tally_text(count)
+            for pid, count in con.execute(
+                "SELECT id, vote_count FROM pitches WHERE event_id = ?", (event_id,)
+            )
+            if pid in pitches
+        }
+        con.close()
+        gevent.sleep(3.0)  # the last folded broadcast is due within the window
+        done = [c for c in ok if {p: t[1] for p, t in c.tallies.items() if p in final} == final]
+        late_ms = [max(0.0, c.changed_at - end) * 1000 for c in done]
+        within = sum(1 for v in late_ms if v <= 1000)
+        print(
+            f"{total} votes sent in {sent:.1f} s ({total / sent:.0f}/s), last answer"
+            f" {end - start:.1f} s after the first; HTTP {dict(sorted(statuses.items()))};"
+            f" answer p50 {statistics.median(answer_ms):.0f} ms p99"
+            f" {percentile(answer_ms, 0.99):.0f} ms"
+        )
+        print(
+            f"messages per viewer during the burst: median {statistics.median(messages):.0f}"
+            f" ({statistics.median(messages) / (end - start):.1f}/s), max {max(messages)}"
+        )
+        print(
+            f"viewers showing the final tallies: {len(done)}/{len(ok)}; within 1 s of the"
+            f" burst's end: {within}/{len(ok)}"
+            + (
+                f"; after the end p50 {statistics.median(late_ms):.0f} ms"
+                f" p99 {percentile(late_ms, 0.99):.0f} ms max {max(late_ms):.0f} ms"
+                if late_ms
+                else ""
+            )
+        )
+        wrong = [c for c in ok if c not in done]
+        if wrong:
+            print(f"  e.g. a viewer shows {wrong[0].tallies}, the database {final}")
+        report_failures(server, ok)
+    except Exception as exc:  # noqa: BLE001 - report the set-up's failure and go on
+        print(f"burst failed: {type(exc).__name__}: {exc}")
+        print(server.log_tail())
+    finally:
+        disconnect(clients, readers)
         server.stop()
 
 
@@ -421,6 +611,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="one set-up with this many workers")
     parser.add_argument("--redis", help="Redis URL for the broker (with --workers)")
     parser.add_argument("--port", type=int, default=5077)
+    parser.add_argument(
+        "--burst", type=int, nargs=2, metavar=("VOTES_PER_S", "SECONDS"), default=(100, 10),
+        help="the burst after the single votes (default: 100 10)",
+    )  # fmt: skip
+    parser.add_argument("--no-single", action="store_true", help="only the burst")
+    parser.add_argument("--no-burst", action="store_true", help="only the single votes")
     args = parser.parse_args()
 
     soft, hard = raise_nofile()
@@ -435,7 +631,13 @@ def main() -> None:
         if redis_url and not redis_reachable(redis_url):
             print(f"\n== {workers} workers, Redis broker: skipped, {redis_url} does not answer ==")
             continue
-        run_setup(workers, viewers, args.votes, redis_url, args.port)
+        if not args.no_single:
+            run_setup(workers, viewers, args.votes, redis_url, args.port)
+        # The burst at the largest audience of each set-up.
+        if not args.no_burst and viewers == max(
+            n for w, n, r in plan if (w, r) == (workers, redis_url)
+        ):
+            run_burst(workers, viewers, redis_url, args.port, *args.burst)
     sys.stdout.flush()
 
 

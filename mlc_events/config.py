@@ -41,6 +41,8 @@ def load_config(instance_path: Path) -> dict:
             "DATABASE_URL", f"sqlite:///{instance_path / 'mlc_events.db'}"
         ),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Keys of the live updates in Redis; several apps (or test runs) can share one Redis.
+        "LIVE_REDIS_PREFIX": os.environ.get("LIVE_REDIS_PREFIX", "mlc:live:"),
         "BASE_URL": (os.environ.get("BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
         "MAIL_URL": os.environ.get("MAIL_URL") or None,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "mlc-events <events@mlc-events.invalid>"),
@@ -64,4 +66,7 @@ def load_config(instance_path: Path) -> dict:
         "LOGIN_FAILURE_LIMIT": 10,
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
         "EVENTS_PER_PAGE": 30,
+        # Live updates on one event within this many seconds of the last broadcast are folded
+        # into one (mlc_events/live/coalesce.py): at most about four messages a second.
+        "LIVE_COALESCE_SECONDS": 0.25,
     }

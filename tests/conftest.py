@@ -37,6 +37,9 @@ def _config(tmp: Path, url: str) -> dict:
         "BASE_URL": "http://mlc.test",
         "MAIL_URL": None,
         "MAIL_SENDER": "inline",
+        # Every change is broadcast at once, so a test reads it right after the request;
+        # tests/live/test_coalesce.py and the browser tests run with the real window.
+        "LIVE_COALESCE_SECONDS": 0,
     }
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from ..errors import Conflict, ValidationFailed
 from ..feeds.services import add_to_calendar_links
+from ..live.services import follow_from_here
 from ..templating import viewer_timezone
 from ..timeutil import utc_to_local_input
 from ..web import attach_errors, is_htmx, redirect_to, render
@@ -62,6 +63,7 @@ def _rsvp_context(event):
 @bp.get("/<int:event_id>")
 def show(event_id: int):
     event = services.get_visible_event(current_user, event_id)
+    follow_from_here(event.id)
     context = _rsvp_context(event)
     going = waitlist = None
     if services.can_manage(current_user, event):

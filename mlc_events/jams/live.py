@@ -8,16 +8,28 @@ from __future__ import annotations
 
 from ..events.models import Event
 from ..extensions import db
+from ..live.coalesce import Part
 from ..live.services import partial, publish, upsert
 from .models import Comment, Pitch
 
 
 def publish_tallies(event_id: int, pitches: list[Pitch]) -> None:
+    """Send the pitches' tallies; in a burst only the latest of each reaches the viewers.
+
+    The settings (and their version) are read before the pitches, so a tally is never
+    labelled with a newer version than the counts it shows.
+    """
     from .services import settings_for
 
     settings = settings_for(event_id)
+    version = settings.version
     parts = [
-        partial(f"#tally-{p.id}", "jams/_tally.html", pitch=p, settings=settings) for p in pitches
+        Part(
+            partial(f"#tally-{p.id}", "jams/_tally.html", pitch=p, settings=settings),
+            key=f"tally-{p.id}",
+            version=version,
+        )
+        for p in pitches
     ]
     publish(event_id, *parts)
 

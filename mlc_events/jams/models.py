@@ -52,6 +52,9 @@ class JamSettings(db.Model):
     # Votes per member for the whole jam; None: one vote per pitch, as many pitches as they like.
     vote_budget: Mapped[int | None] = mapped_column(Integer)
     tallies_visible: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Goes up with every change to what the tallies show (a vote, a rule): live fragments
+    # carry it, so a page never lets an older tally overwrite a newer one.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @classmethod
@@ -63,6 +66,7 @@ class JamSettings(db.Model):
             voting_open=True,
             vote_budget=None,
             tallies_visible=True,
+            version=0,
         )
 
 

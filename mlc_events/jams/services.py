@@ -145,6 +145,7 @@ def update_settings(actor, event_id: int, data: SettingsInput) -> JamSettings:
         # add any until they are under it again.
         settings.vote_budget = data.vote_budget
     settings.updated_at = utcnow()
+    settings.version += 1
     db.session.commit()
     live.publish_tallies(
         event_id, list(db.session.scalars(select(Pitch).where(Pitch.event_id == event_id)))
@@ -187,6 +188,43 @@ def submissions_closed_reason(event: Event, settings: JamSettings) -> str | None
         settings.submissions_open,
         "Pitch submissions are closed for this jam.",
     )
+
+
+def _frozen_reason(event: Event, what: str) -> str | None:
+    """Why a cancelled event takes ``what`` no more, or None.
+
+    A cancelled event is frozen: no new offers or comments, no accepting offers, no edits. A jam
+    that is over is not: people follow up on pitches after the day (offer help, build the team,
+    discuss, update the pitch), so only pitching and voting end with it (``_closed_reason``).
+    Cleaning up always works: withdrawing a pitch or an offer, deleting or hiding a comment.
+    """
+    if not event.is_cancelled:
+        return None
+    noun = "jam" if event.kind == JAM_KIND else "event"
+    return f"This {noun} was cancelled: {what}."
+
+
+def offers_closed_reason(event: Event) -> str | None:
+    """Why nobody can offer help on the jam's pitches or accept an offer now, or None."""
+    return _frozen_reason(event, "offers are closed")
+
+
+def pitch_edits_closed_reason(event: Event) -> str | None:
+    """Why authors cannot edit their pitches now, or None."""
+    return _frozen_reason(event, "pitches can no longer be edited")
+
+
+def comments_closed_reason(event: Event, pitch: Pitch | None = None) -> str | None:
+    """Why nobody can comment or reply on the event (or on this pitch) now, or None."""
+    frozen = _frozen_reason(event, "comments are closed")
+    if frozen is None and pitch is not None and pitch.is_withdrawn:
+        return "This pitch was withdrawn: comments are closed."
+    return frozen
+
+
+def comment_edits_closed_reason(event: Event) -> str | None:
+    """Why authors cannot edit their comments on the event now, or None."""
+    return _frozen_reason(event, "comments can no longer be edited")
 
 
 # --- pitches -------------------------------------------------------------------------------
@@ -324,7 +362,7 @@ def get_own_pitch(actor, pitch_id: int) -> Pitch:
     """Return a pitch its author may change.
 
     :raises PermissionDenied: not the author.
-    :raises Conflict: the pitch was withdrawn.
+    :raises Conflict: the pitch was withdrawn, or the jam cancelled.
     """
     _require_member(actor, "Sign in first.")
     pitch = get_pitch(actor, pitch_id)
@@ -332,11 +370,17 @@ def get_own_pitch(actor, pitch_id: int) -> Pitch:
         raise PermissionDenied("Only the pitch's author can change it.")
     if pitch.is_withdrawn:
         raise Conflict("This pitch was withdrawn; it can no longer be changed.")
+    closed = pitch_edits_closed_reason(pitch.event)
+    if closed:
+        raise Conflict(closed)
     return pitch
 
 
 def update_pitch(actor, pitch_id: int, data: PitchInput) -> Pitch:
-    """Change one's own pitch."""
+    """Change one's own pitch (also after the jam; not once it is cancelled).
+
+    :raises Conflict: the pitch was withdrawn, or the jam cancelled.
+    """
     get_own_pitch(actor, pitch_id)
     values = _clean_pitch(data)
     pitch = _lock_pitch(pitch_id)
@@ -555,6 +599,7 @@ def cast_vote(actor, pitch_id: int, vote: bool | None = None) -> bool:
     pitch.vote_count = db.session.scalar(
         select(func.count()).select_from(Vote).where(Vote.pitch_id == pitch.id)
     )
+    settings.version += 1
     db.session.commit()
     live.publish_tallies(pitch.event_id, [pitch])
     return want
@@ -604,12 +649,15 @@ def make_offer(actor, pitch_id: int, note: str) -> Offer:
     """Offer to work on someone else's pitch, with a one-line note.
 
     :raises PermissionDenied: one's own pitch.
-    :raises Conflict: already offered, or the pitch was withdrawn.
+    :raises Conflict: already offered, the pitch was withdrawn, or the jam cancelled.
     """
     _require_member(actor, "Sign in to offer your help.")
     pitch = get_pitch(actor, pitch_id)
     if pitch.author_id == actor.id:
         raise PermissionDenied("This is your own pitch: you are already on it.")
+    closed = offers_closed_reason(pitch.event)
+    if closed:
+        raise Conflict(closed)
     note = clean_note(note)
     pitch = _lock_pitch(pitch_id)
     if pitch.is_withdrawn:
@@ -641,13 +689,16 @@ def accept_offer(actor, offer_id: int) -> Offer:
     """Accept a member onto one's pitch's team (the pitch's author only).
 
     :raises PermissionDenied: not the author.
-    :raises Conflict: already accepted, or the pitch was withdrawn.
+    :raises Conflict: already accepted, the pitch was withdrawn, or the jam cancelled.
     """
     _require_member(actor, "Sign in first.")
     offer = get_offer(actor, offer_id)
     pitch = offer.pitch
     if pitch.author_id != actor.id:
         raise PermissionDenied("Only the pitch's author can accept offers.")
+    closed = offers_closed_reason(pitch.event)
+    if closed:
+        raise Conflict(closed)
     pitch = _lock_pitch(pitch.id)
     db.session.refresh(offer)
     if pitch.is_withdrawn:
@@ -737,13 +788,14 @@ def add_comment(
 
     :raises ValidationFailed: an empty or too long body.
     :raises NotFound: the comment replied to is not on this page.
-    :raises Conflict: a hidden or deleted thread, or a withdrawn pitch.
+    :raises Conflict: a hidden or deleted thread, a withdrawn pitch, or a cancelled event.
     """
     _require_member(actor, "Sign in to comment.")
     event, pitch = comment_target(actor, event_id=event_id, pitch_id=pitch_id)
+    closed = comments_closed_reason(event, pitch)
+    if closed:
+        raise Conflict(closed)
     body = clean_body(body)
-    if pitch is not None and pitch.is_withdrawn:
-        raise Conflict("This pitch was withdrawn: comments are closed.")
     parent = None
     if parent_id is not None:
         parent = db.session.get(Comment, parent_id)
@@ -808,7 +860,7 @@ def get_own_comment(actor, comment_id: int) -> Comment:
     """Return a comment its author may edit.
 
     :raises PermissionDenied: someone else's comment.
-    :raises Conflict: a hidden or deleted comment.
+    :raises Conflict: a hidden or deleted comment, or a cancelled event.
     """
     _require_member(actor, "Sign in first.")
     comment = get_comment(actor, comment_id)
@@ -818,11 +870,17 @@ def get_own_comment(actor, comment_id: int) -> Comment:
         raise Conflict("A host hid this comment: it can no longer be edited.")
     if comment.is_deleted:
         raise Conflict("This comment was deleted.")
+    closed = comment_edits_closed_reason(db.session.get(Event, comment.event_id))
+    if closed:
+        raise Conflict(closed)
     return comment
 
 
 def edit_comment(actor, comment_id: int, body: str) -> Comment:
-    """Change one's own comment."""
+    """Change one's own comment (not once the event is cancelled).
+
+    :raises Conflict: a hidden or deleted comment, or a cancelled event.
+    """
     comment = get_own_comment(actor, comment_id)
     body = clean_body(body)
     if body != comment.body:

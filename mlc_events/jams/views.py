@@ -13,6 +13,8 @@ from flask_login import current_user, login_required
 
 from ..errors import Conflict, PermissionDenied, ServiceError, ValidationFailed
 from ..events.models import Event
+from ..extensions import db
+from ..live.services import follow_from_here
 from ..templating import viewer_timezone
 from ..web import attach_errors, is_htmx, redirect_to, render, safe_next
 from . import services
@@ -202,6 +204,7 @@ def _pitch_page(pitch: Pitch, status: int = 200, fragment: str | None = None, **
         voter=services.voter(current_user, event.id, settings),
         voting_closed=services.voting_closed_reason(event, settings),
         is_author=current_user.is_authenticated and pitch.author_id == current_user.id,
+        edits_closed=services.pitch_edits_closed_reason(event),
         back=_pitch_url(pitch.id),
         **extra,
     )
@@ -210,6 +213,8 @@ def _pitch_page(pitch: Pitch, status: int = 200, fragment: str | None = None, **
 @bp.get("/pitches/<int:pitch_id>")
 def show_pitch(pitch_id: int):
     pitch = services.get_pitch(current_user, pitch_id)
+    follow_from_here(pitch.event_id)
+    db.session.expire(pitch)  # what the page shows is read after that point
     return _pitch_page(pitch, fragment="jams/_pitch_detail.html")
 
 
@@ -277,6 +282,9 @@ def _vote_answer(pitch: Pitch, status: int = 200, vote_error: str | None = None)
     """The viewer's vote control, with the pitch's tally and their votes left beside it."""
     event = pitch.event
     settings = services.settings_for(event.id)
+    # The tally is labelled with the settings' version: read the counts after it, so the label
+    # is never newer than what it shows (a newer live tally would otherwise lose to this one).
+    db.session.refresh(pitch)
     return render(
         "jams/_vote_answer.html",
         status=status,
@@ -299,6 +307,8 @@ class OffersView:
     team: list
     pending: list
     mine: object | None
+    # Why nobody can offer or accept now (a cancelled jam), or None.
+    closed: str | None = None
     error: str | None = None
     note_error: str | None = None
     note: str = ""
@@ -311,6 +321,7 @@ def _offers_view(pitch: Pitch, exc: ServiceError | None = None, note: str = "") 
         team=offers.team,
         pending=offers.pending,
         mine=offers.of(current_user),
+        closed=services.offers_closed_reason(pitch.event),
         error=exc.message if exc is not None and not exc.field_errors else None,
         note_error=exc.field_errors.get("note") if exc is not None else None,
         note=note if exc is not None else "",
@@ -374,7 +385,10 @@ class Discussion:
     pitch: Pitch | None
     threads: list[services.Thread]
     can_moderate: bool
+    # Why nobody can comment here now (a cancelled event, a withdrawn pitch), or None.
     closed: str | None = None
+    # Why authors cannot edit their comments here now (a cancelled event), or None.
+    edits_closed: str | None = None
     alert: str | None = None
     # The form a refused comment came from ("new", "reply-<id>", "edit-<id>"), its text, why.
     failed_form: str | None = None
@@ -407,15 +421,13 @@ class Discussion:
 
 
 def _discussion(event: Event, pitch: Pitch | None, **extra) -> Discussion:
-    closed = None
-    if pitch is not None and pitch.is_withdrawn:
-        closed = "This pitch was withdrawn: comments are closed."
     return Discussion(
         event=event,
         pitch=pitch,
         threads=services.comments_on(event.id, pitch.id if pitch else None),
         can_moderate=services.can_moderate(current_user, event),
-        closed=closed,
+        closed=services.comments_closed_reason(event, pitch),
+        edits_closed=services.comment_edits_closed_reason(event),
         **extra,
     )
 

@@ -8,7 +8,7 @@ instead of silently missing something.
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import queue
 import threading
 import time
@@ -40,6 +40,13 @@ class Subscription:
         self.channel = channel
         self.queue: queue.Queue[Message | None] = queue.Queue(maxsize)
         self.dropped = False
+        self.closed = False
+
+    def close(self) -> None:
+        """End the stream: the server is stopping (its reader wakes up at once)."""
+        self.closed = True
+        with contextlib.suppress(queue.Full):
+            self.queue.put_nowait(None)
 
     def put(self, message: Message) -> None:
         try:
@@ -55,24 +62,62 @@ class Subscription:
             return None
 
 
-class InProcessBroker:
-    def __init__(self, replay: int = 500):
-        self.epoch = f"{int(time.time() * 1000):x}"
-        self.counters: dict[str, itertools.count] = {}
+class Subscribers:
+    """The open streams of one process, by channel (what both brokers share)."""
+
+    def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.subscribers: dict[str, set[Subscription]] = {}
+        self.subscribers: dict[str, set] = {}
+        self.closing = False
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        with self.lock:
+            subscribers = self.subscribers.get(subscription.channel)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self.subscribers[subscription.channel]
+
+    def count(self, channel: str) -> int:
+        with self.lock:
+            return len(self.subscribers.get(channel, ()))
+
+    def close_streams(self) -> int:
+        """End every open stream (the server is stopping); return how many there were.
+
+        Browsers reconnect to another process, or to this server once it is back, and the
+        replay log or a resync gives them what they missed.
+        """
+        with self.lock:
+            self.closing = True
+            open_now = [s for subscribers in self.subscribers.values() for s in subscribers]
+        for subscription in open_now:
+            subscription.close()
+        return len(open_now)
+
+
+class InProcessBroker(Subscribers):
+    def __init__(self, replay: int = 500):
+        super().__init__()
+        self.epoch = f"{int(time.time() * 1000):x}"
+        self.sequence: dict[str, int] = {}
         self.logs: dict[str, deque[Message]] = {}
         self.replay = replay
 
     def publish(self, channel: str, data: str, event: str = "") -> Message:
         with self.lock:
-            counter = self.counters.setdefault(channel, itertools.count(1))
-            message = Message(f"{self.epoch}-{next(counter)}", data, event)
+            number = self.sequence[channel] = self.sequence.get(channel, 0) + 1
+            message = Message(f"{self.epoch}-{number}", data, event)
             self.logs.setdefault(channel, deque(maxlen=self.replay)).append(message)
             targets = list(self.subscribers.get(channel, ()))
         for subscription in targets:
             subscription.put(message)
         return message
+
+    def last_id(self, channel: str) -> str:
+        """The id of the channel's latest message: a page read after it streams from there."""
+        with self.lock:
+            return f"{self.epoch}-{self.sequence.get(channel, 0)}"
 
     def subscribe(
         self, channel: str, last_event_id: str | None = None
@@ -98,15 +143,3 @@ class InProcessBroker:
         if numbered and numbered[0][0] > seen + 1:
             return [Message(f"{self.epoch}-0", "", RESYNC)]  # fell out of the log
         return [m for n, m in numbered if n > seen]
-
-    def unsubscribe(self, subscription: Subscription) -> None:
-        with self.lock:
-            subscribers = self.subscribers.get(subscription.channel)
-            if subscribers is not None:
-                subscribers.discard(subscription)
-                if not subscribers:
-                    del self.subscribers[subscription.channel]
-
-    def count(self, channel: str) -> int:
-        with self.lock:
-            return len(self.subscribers.get(channel, ()))

@@ -26,7 +26,7 @@ import time
 
 import redis
 
-from .broker import RESYNC, Message, Subscription
+from .broker import RESYNC, Message, Subscribers, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class RedisSubscription(Subscription):
             self.offer(message)
 
 
-class RedisBroker:
+class RedisBroker(Subscribers):
     def __init__(
         self,
         url: str,
@@ -101,6 +101,7 @@ class RedisBroker:
         client_name: str = "mlc-live",
         max_connections: int = 10,
     ):
+        super().__init__()
         self.url = url
         self.prefix = prefix
         self.replay = replay
@@ -115,8 +116,6 @@ class RedisBroker:
         )
         self.redis = redis.Redis(connection_pool=pool)
         self._publish = self.redis.register_script(PUBLISH_SCRIPT)
-        self.lock = threading.Lock()
-        self.subscribers: dict[str, set[RedisSubscription]] = {}
         self._listener: threading.Thread | None = None
         self._ready = threading.Event()
         self._stopped = threading.Event()
@@ -151,6 +150,13 @@ class RedisBroker:
         )
         return Message(message_id, data, event)
 
+    def last_id(self, channel: str) -> str:
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(self._key("epoch"))
+            pipe.get(self._key("seq", channel))
+            epoch, number = pipe.execute()
+        return f"{epoch or self.epoch}-{int(number or 0)}"
+
     def subscribe(
         self, channel: str, last_event_id: str | None = None
     ) -> tuple[Subscription, list[Message]]:
@@ -179,18 +185,6 @@ class RedisBroker:
         with self.lock:
             subscription.activate(epoch, last, floor)
         return subscription, backlog
-
-    def unsubscribe(self, subscription: Subscription) -> None:
-        with self.lock:
-            subscribers = self.subscribers.get(subscription.channel)
-            if subscribers is not None:
-                subscribers.discard(subscription)
-                if not subscribers:
-                    del self.subscribers[subscription.channel]
-
-    def count(self, channel: str) -> int:
-        with self.lock:
-            return len(self.subscribers.get(channel, ()))
 
     def close(self) -> None:
         """Stop the listener and drop the connections (tests, shutdown)."""

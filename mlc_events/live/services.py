@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, g, has_request_context, render_template
 
 from .broker import InProcessBroker
+from .coalesce import Coalescer, Part
 
 if TYPE_CHECKING:
     from .redis_broker import RedisBroker
@@ -19,6 +20,19 @@ def channel(event_id: int) -> str:
 
 def broker() -> InProcessBroker | RedisBroker:
     return current_app.extensions["broker"]
+
+
+def follow_from_here(event_id: int) -> None:
+    """Call before a page reads what it shows: its stream then starts after the latest message.
+
+    Without it, a change published between the page's reads and its stream connecting would
+    never reach that page. Stored in ``g.live_since`` for ``jams/_viewer.html``.
+    """
+    try:
+        g.live_since = broker().last_id(channel(event_id))
+    except Exception:  # noqa: BLE001 - e.g. Redis unreachable: the page works, just not live
+        current_app.logger.exception("Live updates unavailable")
+        g.live_since = None
 
 
 def _render(template: str, **context) -> str:
@@ -42,10 +56,27 @@ def upsert(container: str, template: str, **context) -> str:
     return f'<hx-upsert hx-target="{container}">{html}</hx-upsert>'
 
 
-def publish(event_id: int, *parts: str) -> None:
-    """Send the rendered parts to every open stream of the event, as one message."""
+def publish(event_id: int, *parts: str | Part) -> None:
+    """Send the rendered parts to every open stream of the event, as one message.
+
+    Bursts are folded (see ``coalesce.py``): pass a ``Part`` with a key and a version for a
+    piece of state of which only the latest matters, such as a tally.
+    """
     if parts and current_app.config.get("LIVE_UPDATES", True):
-        broker().publish(channel(event_id), "".join(parts))
+        current_app.extensions["live"].submit(
+            channel(event_id), [p if isinstance(p, Part) else Part(p) for p in parts]
+        )
+
+
+def stop_live(app) -> int:
+    """Send what waits to be broadcast, then end every open stream of this process.
+
+    gunicorn.conf.py calls it when a worker is told to stop, so the worker exits as soon as
+    its requests are done instead of waiting out the graceful timeout for streams that never
+    end. Returns how many streams were open.
+    """
+    app.extensions["live"].flush_all()
+    return app.extensions["broker"].close_streams()
 
 
 def init_live(app) -> None:
@@ -63,3 +94,6 @@ def init_live(app) -> None:
         )
     else:
         app.extensions["broker"] = InProcessBroker()
+    app.extensions["live"] = Coalescer(
+        app.extensions["broker"], app.config.get("LIVE_COALESCE_SECONDS", 0.25)
+    )

@@ -24,10 +24,15 @@ def stream(event_id: int):
         # A stream cannot follow a redirect to the login page: say it plainly.
         abort(401, "Sign in to follow this event live.")
     broker = services.broker()
+    if broker.closing:
+        abort(503, "The server is restarting: live updates resume in a moment.")
     heartbeat = current_app.config.get("LIVE_HEARTBEAT", HEARTBEAT_SECONDS)
     try:
+        # A reconnecting browser says what it saw last; a page's first connection says when
+        # the page was read (jams/_viewer.html).
         subscription, backlog = broker.subscribe(
-            services.channel(event.id), request.headers.get("Last-Event-ID")
+            services.channel(event.id),
+            request.headers.get("Last-Event-ID") or request.args.get("since"),
         )
     except Exception:  # noqa: BLE001 - e.g. Redis unreachable: the page works, just not live
         current_app.logger.exception("Live stream unavailable")
@@ -42,6 +47,8 @@ def stream(event_id: int):
                 yield message.encode()
             while True:
                 message = subscription.get(timeout=heartbeat)
+                if subscription.closed:
+                    return  # the server is stopping: the browser reconnects elsewhere
                 if subscription.dropped:
                     subscription.dropped = False
                     yield f"event: {RESYNC}\ndata:\n\n".encode()

@@ -29,6 +29,24 @@
   // After htmx replaces a box the keyboard was in (the RSVP box), keep focus there and
   // let screen readers hear its new status.
   var focusedBox = null;
+  // An element with data-version (a live tally) never goes back in time: when what arrives
+  // (a live message, or a member's own response that raced one) is older than what the page
+  // shows, the page keeps its own copy.
+  function keepNewer(fragment) {
+    if (!fragment || !fragment.querySelectorAll) return;
+    fragment.querySelectorAll("[data-version][id]").forEach(function (incoming) {
+      var current = document.getElementById(incoming.id);
+      if (!current || !current.hasAttribute("data-version")) return;
+      if (Number(incoming.getAttribute("data-version")) < Number(current.getAttribute("data-version"))) {
+        incoming.replaceWith(current.cloneNode(true));
+      }
+    });
+  }
+  document.addEventListener("htmx:before:swap", function (evt) {
+    var tasks = evt.detail && evt.detail.tasks;
+    if (tasks) tasks.forEach(function (task) { keepNewer(task.fragment); });
+  });
+
   document.addEventListener("htmx:before:swap", function () {
     var active = document.activeElement;
     var box = active && active.closest ? active.closest("[id]") : null;

@@ -183,3 +183,18 @@ def sign_in(page, base: str, user: dict) -> None:
     page.get_by_label("Password", exact=True).fill(user["password"])
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def make_pitch(app, event_id: int, author_id: int) -> int:
+    """A pitch on the live app's jam, made through the service as its author; its id."""
+    from mlc_events.auth.models import User
+    from mlc_events.jams import services as jams
+
+    with app.app_context():
+        pitch = jams.create_pitch(
+            db.session.get(User, author_id),
+            event_id,
+            jams.PitchInput(title="Sparse autoencoders for proteins", summary="Probe it.",
+                            looking_for=["code"], tags="interpretability"),
+        )  # fmt: skip
+        return pitch.id

@@ -707,6 +707,104 @@ class TestComments:
             services.get_comment(None, comment.id)
 
 
+# --- a cancelled or finished jam -----------------------------------------------------------
+
+
+class TestCancelledOrOver:
+    """A cancelled event is frozen; a jam that is over still takes follow-up on its pitches."""
+
+    def test_cancelled_jam_takes_no_offers(self, make_user, make_jam, make_pitch):
+        jam = make_jam()
+        pitch = make_pitch(jam)
+        events.cancel_event(jam.hosts[0], jam.id)
+        with pytest.raises(Conflict, match="This jam was cancelled: offers are closed"):
+            services.make_offer(make_user(), pitch.id, "Code")
+        assert count(Offer) == 0
+
+    def test_cancelled_jam_accepts_no_offers_but_members_still_leave(
+        self, make_user, make_jam, make_pitch
+    ):
+        jam, author, helper, member = make_jam(), make_user(), make_user(), make_user()
+        pitch = make_pitch(jam, author)
+        pending = services.make_offer(helper, pitch.id, "Data")
+        accepted = services.make_offer(member, pitch.id, "Code")
+        services.accept_offer(author, accepted.id)
+        events.cancel_event(jam.hosts[0], jam.id)
+        with pytest.raises(Conflict, match="This jam was cancelled: offers are closed"):
+            services.accept_offer(author, pending.id)
+        assert db.session.get(Offer, pending.id).status == "pending"
+        services.withdraw_offer(helper, pending.id)
+        services.withdraw_offer(member, accepted.id)
+        assert count(Offer) == 0
+
+    def test_cancelled_event_takes_no_comments_or_replies(
+        self, make_user, make_event, make_jam, make_pitch
+    ):
+        jam, member = make_jam(), make_user()
+        pitch = make_pitch(jam)
+        on_pitch = services.add_comment(member, "Which data?", pitch_id=pitch.id)
+        on_jam = services.add_comment(member, "See you", event_id=jam.id)
+        talk = make_event(kind="talk")
+        on_talk = services.add_comment(member, "Slides?", event_id=talk.id)
+        for event in (jam, talk):
+            events.cancel_event(event.hosts[0], event.id)
+        refused = [
+            ("jam", {"pitch_id": pitch.id}),
+            ("jam", {"pitch_id": pitch.id, "parent_id": on_pitch.id}),
+            ("jam", {"event_id": jam.id}),
+            ("jam", {"event_id": jam.id, "parent_id": on_jam.id}),
+            ("event", {"event_id": talk.id}),
+            ("event", {"event_id": talk.id, "parent_id": on_talk.id}),
+        ]
+        for noun, target in refused:
+            with pytest.raises(Conflict, match=f"This {noun} was cancelled: comments are closed"):
+                services.add_comment(make_user(), "Why?", **target)
+        assert count(Comment) == 3
+
+    def test_cancelled_event_freezes_comment_edits_but_not_cleaning_up(self, make_user, make_event):
+        event, member = make_event(kind="talk"), make_user()
+        mine = services.add_comment(member, "Mine", event_id=event.id)
+        rude = services.add_comment(make_user(), "Rude", event_id=event.id)
+        events.cancel_event(event.hosts[0], event.id)
+        with pytest.raises(Conflict, match="cancelled: comments can no longer be edited"):
+            services.edit_comment(member, mine.id, "Changed")
+        assert db.session.get(Comment, mine.id).body == "Mine"
+        services.hide_comment(event.hosts[0], rude.id)
+        services.delete_comment(member, mine.id)
+        assert db.session.get(Comment, rude.id).status == "hidden"
+        assert count(Comment) == 1
+
+    def test_cancelled_jam_freezes_pitch_edits_but_not_withdrawing(
+        self, make_user, make_jam, make_pitch
+    ):
+        jam, author = make_jam(), make_user()
+        pitch = make_pitch(jam, author)
+        events.cancel_event(jam.hosts[0], jam.id)
+        with pytest.raises(Conflict, match="This jam was cancelled: pitches can no longer be"):
+            services.update_pitch(author, pitch.id, services.PitchInput("Renamed", "S"))
+        assert db.session.get(Pitch, pitch.id).title == "Tiny recursive reasoners"
+        services.withdraw_pitch(author, pitch.id)
+        assert db.session.get(Pitch, pitch.id).status == "withdrawn"
+
+    def test_a_jam_that_is_over_still_takes_follow_up(self, make_user, make_jam, make_pitch):
+        jam, author, helper = make_jam(), make_user(), make_user()
+        pitch = make_pitch(jam, author)
+        end_now(jam)
+        offer = services.make_offer(helper, pitch.id, "I have the GPUs now")
+        services.accept_offer(author, offer.id)
+        top = services.add_comment(helper, "Repo is up", pitch_id=pitch.id)
+        services.add_comment(author, "Thanks!", pitch_id=pitch.id, parent_id=top.id)
+        services.add_comment(helper, "Great day", event_id=jam.id)
+        services.edit_comment(helper, top.id, "Repo is up: see the README")
+        services.update_pitch(author, pitch.id, services.PitchInput("Renamed", "Results: ..."))
+        assert db.session.get(Offer, offer.id).status == "accepted"
+        assert count(Comment) == 3 and db.session.get(Pitch, pitch.id).title == "Renamed"
+        # Only the contest ends with the jam.
+        settings = services.settings_for(jam.id)
+        assert "over" in services.voting_closed_reason(jam, settings)
+        assert "over" in services.submissions_closed_reason(jam, settings)
+
+
 # --- demo data -----------------------------------------------------------------------------
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from mlc_events.database import utcnow
 from mlc_events.events import services as events
 from mlc_events.extensions import db
 from mlc_events.jams import services
@@ -24,6 +26,14 @@ PITCH = {
     "looking_for": ["data", "compute"],
     "tags": "Speech, distillation",
 }
+
+
+def tally(pitch_id: int, shown: str, cls: str = "tally", version: int | str = r"\d+") -> str:
+    """A pattern for a rendered tally (re.search it); ``version`` defaults to any."""
+    return (
+        rf'<span id="tally-{pitch_id}" class="{cls}" data-version="{version}">{re.escape(shown)}'
+        "</span>"
+    )
 
 
 def count(model, *where) -> int:
@@ -76,8 +86,9 @@ class TestBoard:
             services.cast_vote(make_user(), other.id, True)
         body = text(client.get(f"/events/{jam.id}"))
         assert "Pitch board" in body and "Tiny reasoners" in body
-        assert f'<span id="tally-{pitch.id}" class="tally">1 vote</span>' in body
-        assert f'<span id="tally-{other.id}" class="tally">2 votes</span>' in body
+        # Three votes: the jam's live version is 3, on every tally of the page.
+        assert re.search(tally(pitch.id, "1 vote", version=3), body)
+        assert re.search(tally(other.id, "2 votes", version=3), body)
         assert "Sign in to vote" in body and "Sign in to pitch an idea" in body
         assert "Jam settings" not in body
         assert 'name="vote"' not in body
@@ -128,10 +139,7 @@ class TestBoard:
         browser = login(viewer) if viewer else client
         for url in (f"/events/{jam.id}?sort=votes", f"/pitches/{pitch.id}"):
             body = text(browser.get(url))
-            assert (
-                f'<span id="tally-{pitch.id}" class="tally tally-hidden">Votes hidden</span>'
-                in (body)
-            )
+            assert re.search(tally(pitch.id, "Votes hidden", "tally tally-hidden"), body)
             assert "1 vote" not in body and "Most votes" not in body
 
     def test_sort_and_tag_filter(self, client, jam, make_user, make_pitch):
@@ -407,7 +415,7 @@ class TestVoteEndpoint:
         assert response.status_code == 303
         assert response.headers["Location"].endswith(f"/events/{jam.id}?sort=votes#jam")
         body = text(member.get(f"/events/{jam.id}"))
-        assert "Voted ✓" in body and f'<span id="tally-{pitch.id}" class="tally">1 vote' in body
+        assert "Voted ✓" in body and re.search(tally(pitch.id, "1 vote", version=1), body)
         response = member.post(f"/pitches/{pitch.id}/vote", {"next": "https://evil.example/"})
         assert response.headers["Location"].endswith(f"/pitches/{pitch.id}")
         assert count(Vote) == 0  # the field-less POST toggled it off
@@ -424,7 +432,8 @@ class TestVoteEndpoint:
         body = text(response)
         assert "Voted ✓" in body
         assert f'<hx-partial hx-target="#tally-{pitch.id}" hx-swap="outerHTML">' in body
-        assert f'<span id="tally-{pitch.id}" class="tally">1 vote</span>' in body
+        # configure() changed the rules (version 1), the vote made it 2.
+        assert re.search(tally(pitch.id, "1 vote", version=2), body)
         assert '<hx-partial hx-target="#votes-left"' in body
         assert "You have 2 of 3 votes left." in re.sub(r"</?strong>", "", body)
         assert "HX-Request" in response.headers["Vary"]
@@ -740,6 +749,172 @@ class TestCommentEndpoints:
         assert "Delete" not in controls(body, theirs)
         body = text(client.get(f"/events/{event.id}"))
         assert "<form" not in controls(body, mine) and "Reply" not in body
+
+
+# --- a cancelled or finished jam -----------------------------------------------------------
+
+
+def cancel(event) -> None:
+    events.cancel_event(event.hosts[0], event.id)
+
+
+class TestCancelledJam:
+    """Every refused action is 409 with the reason, page and fragment; nothing is stored."""
+
+    def test_offer_is_409(self, login, jam, make_user, make_pitch):
+        pitch = make_pitch(jam)
+        cancel(jam)
+        browser = login(make_user())
+        url = f"/pitches/{pitch.id}/offers"
+        response = browser.post(url, {"note": "Code"}, htmx=True)
+        assert response.status_code == 409
+        assert is_fragment(response, f'<section id="offers-{pitch.id}"')
+        assert "This jam was cancelled: offers are closed." in text(response)
+        assert "I'd work on this</button>" not in text(response)
+        response = browser.post(url, {"note": "Code"})
+        assert response.status_code == 409 and "<html" in response.get_data(as_text=True)
+        assert "This jam was cancelled: offers are closed." in text(response)
+        assert count(Offer) == 0
+
+    def test_accepting_is_409_and_leaving_still_works(self, login, jam, make_user, make_pitch):
+        author, helper = make_user(), make_user()
+        pitch = make_pitch(jam, author)
+        offer = services.make_offer(helper, pitch.id, "Data")
+        cancel(jam)
+        browser = login(author)
+        response = browser.post(f"/offers/{offer.id}/accept", htmx=True)
+        assert response.status_code == 409
+        assert is_fragment(response, f'<section id="offers-{pitch.id}"')
+        assert "This jam was cancelled: offers are closed." in text(response)
+        response = browser.post(f"/offers/{offer.id}/accept")
+        assert response.status_code == 409
+        assert "This jam was cancelled: offers are closed." in text(response)
+        assert db.session.get(Offer, offer.id).status == "pending"
+        assert login(helper).post(f"/offers/{offer.id}/withdraw").status_code == 303
+        assert count(Offer) == 0
+
+    @pytest.mark.parametrize("where", ["pitch", "jam", "talk"])
+    def test_comment_and_reply_are_409(self, login, jam, make_event, make_user, make_pitch, where):
+        if where == "pitch":
+            pitch = make_pitch(jam)
+            event, url, key = jam, f"/pitches/{pitch.id}/comments", f"pitch-{pitch.id}"
+            top = services.add_comment(make_user(), "Top", pitch_id=pitch.id)
+        else:
+            event = jam if where == "jam" else make_event(kind="talk")
+            url, key = f"/events/{event.id}/comments", f"event-{event.id}"
+            top = services.add_comment(make_user(), "Top", event_id=event.id)
+        cancel(event)
+        noun = "event" if where == "talk" else "jam"
+        message = f"This {noun} was cancelled: comments are closed."
+        browser = login(make_user())
+        for form in ({"body": "Why?"}, {"body": "Why?", "parent_id": str(top.id)}):
+            response = browser.post(url, form, htmx=True)
+            assert response.status_code == 409
+            assert is_fragment(response, f'<section id="comments-{key}"')
+            assert message in text(response) and "<textarea" not in text(response)
+            response = browser.post(url, form)
+            assert response.status_code == 409 and message in text(response)
+            body = response.get_data(as_text=True)
+            assert f'action="{url}"' not in body and ">Why?</textarea>" in body  # text kept
+        assert count(Comment) == 1
+
+    def test_comment_edit_is_409_and_deleting_still_works(self, login, jam, make_user):
+        author = make_user()
+        comment = services.add_comment(author, "Mine", event_id=jam.id)
+        cancel(jam)
+        browser = login(author)
+        message = "This jam was cancelled: comments can no longer be edited."
+        url = f"/comments/{comment.id}/edit"
+        response = browser.get(url)
+        assert response.status_code == 409 and message in text(response)
+        response = browser.post(url, {"body": "Changed"}, htmx=True)
+        assert response.status_code == 409 and message in text(response)
+        assert "<html" not in response.get_data(as_text=True)
+        response = browser.post(url, {"body": "Changed"})
+        assert response.status_code == 409 and message in text(response)
+        assert db.session.get(Comment, comment.id).body == "Mine"
+        assert browser.post(f"/comments/{comment.id}/delete").status_code == 303
+        assert count(Comment) == 0
+
+    def test_pitch_edit_is_409_and_withdrawing_still_works(self, login, jam, make_user, make_pitch):
+        author = make_user()
+        pitch = make_pitch(jam, author)
+        cancel(jam)
+        browser = login(author)
+        message = "This jam was cancelled: pitches can no longer be edited."
+        url = f"/pitches/{pitch.id}/edit"
+        response = browser.get(url)
+        assert response.status_code == 409 and message in text(response)
+        response = browser.post(url, {**PITCH, "title": "Renamed"}, htmx=True)
+        assert response.status_code == 409 and message in text(response)
+        assert "<html" not in response.get_data(as_text=True)
+        response = browser.post(url, {**PITCH, "title": "Renamed"})
+        assert response.status_code == 409 and message in text(response)
+        assert db.session.get(Pitch, pitch.id).title == "Tiny recursive reasoners"
+        assert browser.post(f"/pitches/{pitch.id}/withdraw").status_code == 303
+        assert db.session.get(Pitch, pitch.id).status == "withdrawn"
+
+    def test_pages_show_no_form_that_would_be_refused(
+        self, client, login, jam, make_event, make_user, make_pitch
+    ):
+        author, helper, member = make_user(), make_user(), make_user()
+        pitch = make_pitch(jam, author)
+        offer = services.make_offer(helper, pitch.id, "Data")
+        on_pitch = services.add_comment(member, "Mine", pitch_id=pitch.id)
+        on_jam = services.add_comment(member, "On the jam", event_id=jam.id)
+        talk = make_event(kind="talk")
+        on_talk = services.add_comment(member, "On the talk", event_id=talk.id)
+        cancel(jam)
+        cancel(talk)
+
+        body = text(login(author).get(f"/pitches/{pitch.id}"))
+        assert "This jam was cancelled: pitches can no longer be edited." in body
+        assert "Edit pitch" not in body and "Withdraw pitch" in body
+        assert f'action="/offers/{offer.id}/accept"' not in body
+        assert "This jam was cancelled: offers are closed." in body
+
+        body = text(login(member).get(f"/pitches/{pitch.id}"))
+        assert "I'd work on this</button>" not in body and 'name="note"' not in body
+        assert f'action="/pitches/{pitch.id}/comments"' not in body
+        assert "This jam was cancelled: comments are closed." in body
+        controls = element(body, "div", f"comment-controls-{on_pitch.id}")
+        assert "Edit" not in controls and "Delete" in controls
+        assert ">Vote<" not in body and "Voting closed" in body
+
+        assert "Withdraw my offer" in text(login(helper).get(f"/pitches/{pitch.id}"))
+        body = text(login(jam.hosts[0]).get(f"/pitches/{pitch.id}"))
+        assert "Hide" in element(body, "div", f"comment-controls-{on_pitch.id}")
+
+        body = text(login(member).get(f"/events/{jam.id}"))
+        assert f'action="/events/{jam.id}/comments"' not in body
+        assert f'action="/events/{jam.id}/pitches' not in body
+        assert "This jam was cancelled: comments are closed." in body
+        assert "This jam was cancelled: pitches are closed." in body
+        controls = element(body, "div", f"comment-controls-{on_jam.id}")
+        assert "Edit" not in controls and "Delete" in controls
+
+        body = text(login(member).get(f"/events/{talk.id}"))
+        assert f'action="/events/{talk.id}/comments"' not in body
+        assert "This event was cancelled: comments are closed." in body
+        assert "Edit" not in element(body, "div", f"comment-controls-{on_talk.id}")
+
+    def test_a_jam_that_is_over_keeps_its_follow_up_forms(self, login, jam, make_user, make_pitch):
+        author, helper = make_user(), make_user()
+        pitch = make_pitch(jam, author)
+        offer = services.make_offer(helper, pitch.id, "Data")
+        mine = services.add_comment(author, "Mine", pitch_id=pitch.id)
+        jam.starts_at, jam.ends_at = utcnow() - timedelta(hours=3), utcnow() - timedelta(hours=1)
+        db.session.commit()
+
+        body = text(login(author).get(f"/pitches/{pitch.id}"))
+        assert "Edit pitch" in body and f'action="/offers/{offer.id}/accept"' in body
+        assert f'action="/pitches/{pitch.id}/comments"' in body
+        assert "Edit" in element(body, "div", f"comment-controls-{mine.id}")
+        assert "This jam is over: voting is closed." in body
+        response = login(make_user()).post(
+            f"/pitches/{pitch.id}/offers", {"note": "Late, but keen"}, htmx=True
+        )
+        assert response.status_code == 200 and count(Offer) == 2
 
 
 # --- shared fragments ----------------------------------------------------------------------

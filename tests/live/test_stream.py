@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import http.client
+import re
 import time
+import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
 
 from mlc_events.jams import services as jams
+from mlc_events.live.services import stop_live
 from tests.browser.harness import LiveServer
 
 
@@ -141,7 +145,12 @@ def test_heartbeat_keeps_the_connection_alive(server, make_jam):
 
 def test_a_broker_that_fails_gives_a_503_not_a_500(app, make_jam, client):
     class Down:
+        closing = False
+
         def subscribe(self, *args):
+            raise ConnectionError("redis is down")
+
+        def last_id(self, channel):
             raise ConnectionError("redis is down")
 
     app.extensions["broker"] = Down()
@@ -149,3 +158,44 @@ def test_a_broker_that_fails_gives_a_503_not_a_500(app, make_jam, client):
     response = client.get(f"/events/{jam.id}/stream")
     assert response.status_code == 503
     assert "Live updates are unavailable" in response.get_data(as_text=True)
+    page = client.get(f"/events/{jam.id}")  # the page itself still works
+    assert page.status_code == 200
+    assert f'hx-sse:connect="/events/{jam.id}/stream"' in page.get_data(as_text=True)
+
+
+def test_stopping_ends_open_streams_at_once_and_refuses_new_ones(server, app, make_jam):
+    jam = make_jam()
+    streams = [Stream(server, f"/events/{jam.id}/stream") for _ in range(3)]
+    for stream in streams:
+        assert stream.response.readline() == b": connected\n"
+    started = time.monotonic()
+    assert stop_live(app) == 3
+    for stream in streams:
+        assert stream.response.read() == b"\n"  # the rest of ": connected", then the end
+        stream.close()
+    assert time.monotonic() - started < 1
+    late = Stream(server, f"/events/{jam.id}/stream")
+    assert late.response.status == 503
+    late.close()
+
+
+@pytest.mark.parametrize("page", ["jam", "pitch"])
+def test_a_change_between_page_load_and_stream_connect_still_arrives(
+    server, make_jam, make_pitch, make_user, page
+):
+    jam = make_jam()
+    pitch = make_pitch(jam)
+    jams.cast_vote(make_user(), pitch.id, True)  # before the page: in the page, not replayed
+    path = f"/events/{jam.id}" if page == "jam" else f"/pitches/{pitch.id}"
+    with urllib.request.urlopen(server + path) as response:
+        body = response.read().decode()
+    stream_url = html.unescape(re.search(r'hx-sse:connect="([^"]+)"', body)[1])
+    assert "since=" in stream_url
+    jams.cast_vote(make_user(), pitch.id, True)  # after the page was read, before it connects
+    stream = Stream(server, stream_url)
+    try:
+        stream.response.readline()
+        message = stream.next_event()
+        assert "2 votes" in message["data"] and "1 vote<" not in message["data"]
+    finally:
+        stream.close()
