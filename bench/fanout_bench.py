@@ -435,6 +435,8 @@ def report_failures(server: Server, streams: list[Viewer]) -> None:
     errors = server.errors_in_log()
     if errors:
         print(f"server log: {len(errors)} error lines, e.g. {errors[0][:160]}")
+        if os.environ.get("BENCH_VERBOSE"):
+            print(server.log_tail(80))
 
 
 TALLY = re.compile(rb'id="tally-(\d+)" class="tally[^"]*" data-version="(\d+)">([^<]*)<')
@@ -506,13 +508,16 @@ def run_burst(
                 " voting_open = 1 WHERE event_id = ?",
                 (event_id,),
             )
-        pitches = [
-            row[0]
-            for row in con.execute(
-                "SELECT id FROM pitches WHERE event_id = ? AND status = 'active' ORDER BY id",
+        # What every page shows before the burst (the stream only sends what changes).
+        before = {
+            pid: (-1, tally_text(count))
+            for pid, count in con.execute(
+                "SELECT id, vote_count FROM pitches WHERE event_id = ? AND status = 'active'"
+                " ORDER BY id",
                 (event_id,),
             )
-        ]
+        }
+        pitches = list(before)
         con.close()
         accounts = make_voters(server, 20)
         server.start()
@@ -549,6 +554,7 @@ def run_burst(
 
         for c in ok:
             c.messages = 0
+            c.tallies = dict(before)
         start = time.monotonic()
         jobs = []
         for n, job in enumerate(plan):
@@ -569,7 +575,7 @@ def run_burst(
         }
         con.close()
         gevent.sleep(3.0)  # the last folded broadcast is due within the window
-        done = [c for c in ok if {p: t[1] for p, t in c.tallies.items() if p in final} == final]
+        done = [c for c in ok if {p: t[1] for p, t in c.tallies.items()} == final]
         late_ms = [max(0.0, c.changed_at - end) * 1000 for c in done]
         within = sum(1 for v in late_ms if v <= 1000)
         print(

@@ -32,17 +32,18 @@ def time_parts(value: datetime, tz_name: str) -> dict:
     }
 
 
+def unread_notices() -> list:
+    """The viewer's unread notices, for the page layout (base.html asks; fragments never do)."""
+    from .notices.services import unread_for
+
+    # Live fragments are also rendered outside any request (no viewer at all).
+    if has_request_context() and current_user.is_authenticated:
+        return unread_for(current_user.id)
+    return []
+
+
 def register_template_helpers(app: Flask) -> None:
-    @app.context_processor
-    def _globals():
-        from .notices.services import unread_for
-
-        notices = []
-        # Live fragments are also rendered outside any request (no viewer at all).
-        if has_request_context() and current_user.is_authenticated:
-            notices = unread_for(current_user.id)
-        return {"notices": notices}
-
+    app.jinja_env.globals["unread_notices"] = unread_notices
     app.jinja_env.globals["time_parts"] = time_parts
     app.jinja_env.globals["viewer_timezone"] = viewer_timezone
     app.jinja_env.filters["iso_z"] = iso_z

@@ -24,11 +24,17 @@ def is_htmx() -> bool:
     return bool(request.headers.get("HX-Request"))
 
 
+def wants_fragment() -> bool:
+    """An htmx request for part of a page. htmx 4 says ``HX-Request-Type: full`` when it will
+    pick regions out of a whole page itself (``select``, as static/js/jams.js reloads do)."""
+    return is_htmx() and request.headers.get("HX-Request-Type") != "full"
+
+
 def render(page: str, fragment: str | None = None, /, status: int = 200, **context):
-    """Render the page, or only its fragment for an htmx request; always ``Vary: HX-Request``."""
-    template = fragment if (fragment and is_htmx()) else page
+    """Render the page, or only its fragment for an htmx request; always ``Vary``."""
+    template = fragment if (fragment and wants_fragment()) else page
     response = make_response(render_template(template, **context), status)
-    response.headers["Vary"] = "HX-Request"
+    response.headers["Vary"] = "HX-Request, HX-Request-Type"
     return response
 
 

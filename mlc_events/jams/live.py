@@ -9,8 +9,8 @@ from __future__ import annotations
 from ..events.models import Event
 from ..extensions import db
 from ..live.coalesce import Part
-from ..live.services import partial, publish, upsert
-from .models import Comment, Pitch
+from ..live.services import announce, partial, publish, upsert
+from .models import Comment, Offer, Pitch
 
 
 def publish_tallies(event_id: int, pitches: list[Pitch]) -> None:
@@ -32,6 +32,14 @@ def publish_tallies(event_id: int, pitches: list[Pitch]) -> None:
         for p in pitches
     ]
     publish(event_id, *parts)
+
+
+RULES_CHANGED = "jam-rules"
+
+
+def announce_rules(event_id: int) -> None:
+    """The host changed the rules: static/js/jams.js reloads each page's jam regions."""
+    announce(event_id, RULES_CHANGED)
 
 
 def publish_pitch(pitch: Pitch, new: bool = False) -> None:
@@ -65,3 +73,25 @@ def publish_comment(comment: Comment, new: bool = False) -> None:
     key = f"pitch-{comment.pitch_id}" if comment.pitch_id else f"event-{event.id}"
     container = f"#replies-{comment.parent_id}" if comment.parent_id else f"#threads-{key}"
     publish(event.id, upsert(container, "jams/_comment_item_shared.html", **context))
+
+
+def publish_offer(offer: Offer) -> None:
+    """A new offer joins the open offers; an accepted one moves to the team."""
+    item = {"offer": offer}
+    if offer.is_accepted:
+        parts = [
+            partial(f"#offer-item-{offer.id}", "jams/_nothing.html", "delete"),
+            upsert(f"#team-{offer.pitch_id}", "jams/_offer_item_shared.html", **item),
+        ]
+    else:
+        parts = [upsert(f"#offer-list-{offer.pitch_id}", "jams/_offer_item_shared.html", **item)]
+    publish(offer.pitch.event_id, *parts)
+
+
+def publish_offer_gone(event_id: int, offer_id: int) -> None:
+    """A withdrawn offer (or a member who left the team) leaves every page."""
+    publish(
+        event_id,
+        partial(f"#offer-item-{offer_id}", "jams/_nothing.html", "delete"),
+        partial(f"#team-member-{offer_id}", "jams/_nothing.html", "delete"),
+    )

@@ -90,9 +90,12 @@ class Pitch(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author: Mapped[User] = relationship(lazy="joined")
-    event: Mapped[Event] = relationship()
+    # Joined: every action on a pitch checks its event, and the pitch then holds it (the
+    # session's identity map alone would let it go between two lookups).
+    event: Mapped[Event] = relationship(lazy="joined")
+    # Loaded when a page shows them; a vote or an offer never needs the tags.
     tag_rows: Mapped[list[PitchTag]] = relationship(
-        lazy="selectin",
+        lazy="select",
         order_by="PitchTag.position",
         cascade="all, delete-orphan",
         passive_deletes=True,

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
+from ..auth.models import User
 from ..database import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, SignInRequired, ValidationFailed
 from ..events.models import Event
@@ -150,6 +152,9 @@ def update_settings(actor, event_id: int, data: SettingsInput) -> JamSettings:
     live.publish_tallies(
         event_id, list(db.session.scalars(select(Pitch).where(Pitch.event_id == event_id)))
     )
+    # Vote buttons, the pitch form and the sort options depend on the rules and the viewer:
+    # every page reloads its own jam section.
+    live.announce_rules(event_id)
     return settings
 
 
@@ -328,6 +333,8 @@ def _lock_pitch(pitch_id: int) -> Pitch:
     pitch = db.session.scalar(
         select(Pitch)
         .where(Pitch.id == pitch_id)
+        # The row alone: its event and author were loaded (and checked) before the lock.
+        .options(lazyload(Pitch.event), lazyload(Pitch.author))
         .with_for_update(of=Pitch)
         .execution_options(populate_existing=True)
     )
@@ -425,17 +432,70 @@ class PitchStats:
     team: int = 0
 
 
+class ReadOnlyRow:
+    """One row's columns as plain attributes, read-only: for pages that only show them.
+
+    A page of 100 pitches and 300 comments spends more building ORM objects (identity map,
+    instrumentation, eager loads) than on the rest of its data; plain selects into these
+    cost a fraction. Change things through the services, never through a row.
+    """
+
+    def __init__(self, values: dict) -> None:
+        self.__dict__.update(values)
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only: change it through a service")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.__dict__.get('id')}>"
+
+
+class AuthorRow(ReadOnlyRow):
+    """Who wrote a pitch or a comment: ``id`` and ``display_name``."""
+
+
+class PitchRow(ReadOnlyRow):
+    """A pitch as the board shows it: the columns of ``pitches``, ``author`` and ``tags``."""
+
+    skills = Pitch.skills
+    skill_labels = Pitch.skill_labels
+    is_withdrawn = Pitch.is_withdrawn
+
+
+class CommentRow(ReadOnlyRow):
+    """A comment as a page shows it: the columns of ``comments`` and ``author``."""
+
+    is_visible = Comment.is_visible
+    is_hidden = Comment.is_hidden
+    is_deleted = Comment.is_deleted
+
+
+def _rows_with_authors(query: Select, model: type) -> list[tuple[dict, AuthorRow]]:
+    """Run a select of the model's columns then its author's display name into plain rows."""
+    names = [column.key for column in model.__table__.columns]
+    authors: dict[int, AuthorRow] = {}
+    rows = []
+    for row in db.session.execute(query):
+        values = dict(zip(names, row, strict=False))
+        author_id = values["author_id"]
+        author = authors.get(author_id)
+        if author is None:
+            author = authors[author_id] = AuthorRow({"id": author_id, "display_name": row[-1]})
+        rows.append((values, author))
+    return rows
+
+
 @dataclass
 class Board:
     event: Event
     settings: JamSettings
-    pitches: list[Pitch]
+    pitches: list[PitchRow]
     sort: str
     tag: str | None
     tags: list[tuple[str, int]]
     stats: dict[int, PitchStats]
 
-    def stats_for(self, pitch: Pitch) -> PitchStats:
+    def stats_for(self, pitch: PitchRow | Pitch) -> PitchStats:
         return self.stats.get(pitch.id) or PitchStats()
 
 
@@ -472,12 +532,17 @@ def pitch_stats(pitch_ids: list[int]) -> dict[int, PitchStats]:
 
 
 def board(viewer, event_id: int, sort: str | None = None, tag: str | None = None) -> Board:
-    """The jam's active pitches, sorted and filtered, with the tags in use."""
+    """The jam's active pitches (read-only rows), sorted and filtered, with the tags in use."""
     event = get_jam(viewer, event_id)
     settings = settings_for(event.id)
     sort = effective_sort(sort, settings)
     tag = " ".join((tag or "").strip().lower().split()) or None
-    query = select(Pitch).where(Pitch.event_id == event.id, Pitch.status == "active")
+    active = (Pitch.event_id == event.id, Pitch.status == "active")
+    query = (
+        select(*Pitch.__table__.columns, User.display_name)
+        .join(User, User.id == Pitch.author_id)
+        .where(*active)
+    )
     if tag:
         query = query.where(
             Pitch.id.in_(select(PitchTag.pitch_id).where(PitchTag.tag == tag[:MAX_TAG_LENGTH]))
@@ -486,11 +551,24 @@ def board(viewer, event_id: int, sort: str | None = None, tag: str | None = None
         query = query.order_by(Pitch.vote_count.desc(), Pitch.created_at, Pitch.id)
     else:
         query = query.order_by(Pitch.created_at.desc(), Pitch.id.desc())
-    pitches = list(db.session.scalars(query).unique())
+    rows = _rows_with_authors(query, Pitch)
+    tags_of: dict[int, list[str]] = {values["id"]: [] for values, _ in rows}
+    for pitch_id, name in db.session.execute(
+        select(PitchTag.pitch_id, PitchTag.tag)
+        .join(Pitch, Pitch.id == PitchTag.pitch_id)
+        .where(*active)
+        .order_by(PitchTag.pitch_id, PitchTag.position)
+    ):
+        if pitch_id in tags_of:
+            tags_of[pitch_id].append(name)
+    pitches = [
+        PitchRow({**values, "author": author, "tags": tags_of[values["id"]]})
+        for values, author in rows
+    ]
     tags = db.session.execute(
         select(PitchTag.tag, func.count())
         .join(Pitch, Pitch.id == PitchTag.pitch_id)
-        .where(Pitch.event_id == event.id, Pitch.status == "active")
+        .where(*active)
         .group_by(PitchTag.tag)
         .order_by(func.count().desc(), PitchTag.tag)
         .limit(30)
@@ -502,7 +580,7 @@ def board(viewer, event_id: int, sort: str | None = None, tag: str | None = None
         sort=sort,
         tag=tag,
         tags=[(t, n) for t, n in tags],
-        stats=pitch_stats([p.id for p in pitches]),
+        stats=pitch_stats(list(tags_of)),
     )
 
 
@@ -674,6 +752,7 @@ def make_offer(actor, pitch_id: int, note: str) -> Offer:
     except IntegrityError:
         db.session.rollback()
         raise Conflict("You already offered to work on this pitch.") from None
+    live.publish_offer(offer)
     return offer
 
 
@@ -713,6 +792,7 @@ def accept_offer(actor, offer_id: int) -> Offer:
         path_for("jams.show_pitch", pitch_id=pitch.id),
     )
     db.session.commit()
+    live.publish_offer(offer)
     return offer
 
 
@@ -722,8 +802,10 @@ def withdraw_offer(actor, offer_id: int) -> Offer:
     offer = get_offer(actor, offer_id)
     if offer.user_id != actor.id:
         raise PermissionDenied("Only the member who made an offer can withdraw it.")
+    event_id, offer_id = offer.pitch.event_id, offer.id
     db.session.delete(offer)
     db.session.commit()
+    live.publish_offer_gone(event_id, offer_id)
     return offer
 
 
@@ -732,18 +814,26 @@ def withdraw_offer(actor, offer_id: int) -> Offer:
 
 @dataclass
 class Thread:
-    comment: Comment
-    replies: list[Comment]
+    comment: CommentRow
+    replies: list[CommentRow]
 
 
 def comments_on(event_id: int, pitch_id: int | None = None) -> list[Thread]:
-    """Top-level comments, oldest first, each with its replies, in one query."""
-    query = select(Comment).where(Comment.event_id == event_id)
+    """Top-level comments (read-only rows), oldest first, each with its replies, in one query."""
+    query = (
+        select(*Comment.__table__.columns, User.display_name)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.event_id == event_id)
+    )
     if pitch_id is None:
         query = query.where(Comment.pitch_id.is_(None))
     else:
         query = query.where(Comment.pitch_id == pitch_id)
-    rows = list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))
+    query = query.order_by(Comment.created_at, Comment.id)
+    rows = [
+        CommentRow({**values, "author": author})
+        for values, author in _rows_with_authors(query, Comment)
+    ]
     threads = {c.id: Thread(c, []) for c in rows if c.parent_id is None}
     for comment in rows:
         if comment.parent_id is not None and comment.parent_id in threads:

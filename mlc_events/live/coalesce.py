@@ -23,11 +23,34 @@ import time
 from dataclasses import dataclass, field
 
 
+def _call_later(delay: float, function, *args):
+    """Run ``function`` after ``delay`` seconds without making the caller wait.
+
+    Under gevent (gunicorn's workers) a greenlet timer; elsewhere a thread. A thread's
+    ``start()`` waits for the thread to run, which under gevent would let other requests in
+    while the caller may still hold SQLite's write lock: one of them then blocks the whole
+    process in SQLite's busy handler.
+    """
+    try:
+        from gevent import monkey
+
+        if monkey.is_module_patched("threading"):
+            import gevent
+
+            return gevent.spawn_later(delay, function, *args)
+    except ImportError:  # pragma: no cover - gevent is a dependency of the server only
+        pass
+    timer = threading.Timer(delay, function, args=args)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 @dataclass
 class _Pending:
     # key -> (version, html); insertion order is the order parts are sent in.
     parts: dict[str, tuple[int, str]] = field(default_factory=dict)
-    timer: threading.Timer | None = None
+    timer: object = None  # a threading.Timer or a gevent Greenlet; both have a way to cancel
 
 
 @dataclass(frozen=True)
@@ -67,9 +90,7 @@ class Coalescer:
                 self._fold(pending, parts)
                 if pending.timer is None:
                     delay = max(0.0, self.last_sent[channel] + self.window - now)
-                    pending.timer = threading.Timer(delay, self.flush, args=(channel,))
-                    pending.timer.daemon = True
-                    pending.timer.start()
+                    pending.timer = _call_later(delay, self.flush, channel)
         if send_now:
             self.broker.publish(channel, "".join(part.html for part in parts))
 
@@ -96,7 +117,9 @@ class Coalescer:
             channels = list(self.pending)
             for channel in channels:
                 timer = self.pending[channel].timer
-                if timer is not None:
+                if isinstance(timer, threading.Timer):
                     timer.cancel()
+                elif timer is not None:
+                    timer.kill(block=False)
         for channel in channels:
             self.flush(channel)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app, g, has_request_context, render_template
 
+from ..extensions import db
 from .broker import InProcessBroker
 from .coalesce import Coalescer, Part
 
@@ -56,6 +57,17 @@ def upsert(container: str, template: str, **context) -> str:
     return f'<hx-upsert hx-target="{container}">{html}</hx-upsert>'
 
 
+def _end_read_transaction() -> None:
+    # Nothing was written since the change's commit: keep the loaded objects as they are.
+    session = db.session()
+    if session.in_transaction():
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+
+
 def publish(event_id: int, *parts: str | Part) -> None:
     """Send the rendered parts to every open stream of the event, as one message.
 
@@ -63,6 +75,10 @@ def publish(event_id: int, *parts: str | Part) -> None:
     piece of state of which only the latest matters, such as a tally.
     """
     if parts and current_app.config.get("LIVE_UPDATES", True):
+        # Publishing follows the change's commit; what rendered the parts read in a new
+        # transaction, which ends here: no database lock is held while the broker talks to
+        # Redis (under gevent another request could otherwise wait on that lock forever).
+        _end_read_transaction()
         current_app.extensions["live"].submit(
             channel(event_id), [p if isinstance(p, Part) else Part(p) for p in parts]
         )
@@ -77,6 +93,17 @@ def stop_live(app) -> int:
     """
     app.extensions["live"].flush_all()
     return app.extensions["broker"].close_streams()
+
+
+def announce(event_id: int, name: str) -> None:
+    """Send a named event (no HTML): each page reloads what depends on it, for its viewer.
+
+    For rare changes that alter every viewer's controls (a host closing voting): the stream
+    still renders nothing per viewer; each page asks for its own copy.
+    """
+    if current_app.config.get("LIVE_UPDATES", True):
+        _end_read_transaction()
+        broker().publish(channel(event_id), "", name)
 
 
 def init_live(app) -> None:

@@ -121,6 +121,89 @@
     if (window.htmx) htmx.process(controls);
   }
 
+  // A top-level comment that arrived live gets the viewer's reply box, as on the page.
+  var replyCount = 0;
+  function replyBox(section, comment) {
+    var id = comment.getAttribute("data-comment-id");
+    var author = comment.querySelector(".comment-author");
+    var details = document.createElement("details");
+    details.className = "reply-box";
+    var summary = document.createElement("summary");
+    summary.textContent = "Reply";
+    details.appendChild(summary);
+    var url = section.getAttribute("data-post-url");
+    var form = postForm(url, "Post reply", {parent_id: id});
+    form.className = "stacked";
+    form.setAttribute("hx-sync", "this:drop");
+    form.setAttribute("hx-target", "#" + section.id);
+    form.setAttribute("hx-swap", "outerHTML");
+    form.setAttribute("novalidate", "");
+    var field = document.createElement("div");
+    field.className = "field";
+    var label = document.createElement("label");
+    var fieldId = "reply-body-" + id + "-" + (++replyCount);
+    label.htmlFor = fieldId;
+    label.textContent = "Your reply to " + (author ? author.textContent : "this comment");
+    var body = document.createElement("textarea");
+    body.id = fieldId;
+    body.name = "body";
+    body.rows = 3;
+    field.appendChild(label);
+    field.appendChild(body);
+    var button = form.querySelector("button");
+    button.className = "small";
+    var row = document.createElement("p");
+    row.appendChild(button);
+    form.appendChild(field);
+    form.appendChild(row);
+    details.appendChild(form);
+    return details;
+  }
+
+  function decorateReplies(item) {
+    var comment = item.querySelector(".comment");
+    var section = item.closest(".comments");
+    if (!me || !comment || !section || section.hasAttribute("data-closed")) return;
+    if (comment.hasAttribute("data-parent-id") || comment.querySelector(".comment-gone")) return;
+    if (item.querySelector(".reply-box")) return;
+    var box = replyBox(section, comment);
+    item.appendChild(box);
+    if (window.htmx) htmx.process(box);
+  }
+
+  // An offer that arrived live: accept (the pitch's author, on an open offer) or withdraw /
+  // leave the team (the member who offered).
+  function decorateOffer(item) {
+    var offer = item.querySelector(".offer");
+    var section = item.closest(".offers");
+    if (!me || !offer || !section || item.querySelector(".offer-controls")) return;
+    var id = offer.getAttribute("data-offer-id");
+    var controls = document.createElement("span");
+    controls.className = "offer-controls";
+    controls.id = "offer-controls-" + id;
+    var form = null;
+    var open = !section.hasAttribute("data-closed");
+    if (open && section.getAttribute("data-author-id") === me && item.closest(".offer-list")) {
+      form = postForm("/offers/" + id + "/accept", "Accept");
+      form.querySelector("button").className = "small";
+      var who = document.createElement("span");
+      who.className = "visually-hidden";
+      var name = offer.querySelector("strong");
+      who.textContent = " " + (name ? name.textContent : "this member") + " onto the team";
+      form.querySelector("button").appendChild(who);
+    } else if (offer.getAttribute("data-user-id") === me) {
+      form = postForm("/offers/" + id + "/withdraw",
+        item.closest(".team") ? "Leave the team" : "Withdraw my offer");
+    }
+    if (form) {
+      form.setAttribute("hx-target", "#" + section.id);
+      form.setAttribute("hx-swap", "outerHTML");
+      controls.appendChild(form);
+    }
+    item.appendChild(controls);
+    if (window.htmx) htmx.process(controls);
+  }
+
   function decoratePitch(item) {
     var card = item.querySelector(".pitch-card");
     if (!card || item.querySelector(".vote")) return;
@@ -154,6 +237,8 @@
   function decorate(root) {
     if (!root.querySelectorAll) return;
     root.querySelectorAll(".comment-item").forEach(decorateComment);
+    root.querySelectorAll(".comment-item[data-live]").forEach(decorateReplies);
+    root.querySelectorAll(".offer-item[data-live]").forEach(decorateOffer);
     root.querySelectorAll(".board-item").forEach(decoratePitch);
     var empty = document.querySelectorAll(".comments-empty, .board-empty");
     empty.forEach(function (note) {
@@ -171,10 +256,9 @@
     live.addEventListener("htmx:sse:error", function () {
       live.removeAttribute("data-connected");
     });
-    // The server could not replay what this page missed (a restart, a long sleep): reload
-    // the live regions from the page itself.
-    live.addEventListener("resync", function () {
-      ["#jam", "#pitch-detail", ".comments"].forEach(function (selector) {
+    // Reload regions of this page from the page itself (each viewer gets their own copy).
+    function reload(selectors) {
+      selectors.forEach(function (selector) {
         document.querySelectorAll(selector).forEach(function (region) {
           if (region.id && window.htmx) {
             htmx.ajax("GET", window.location.href,
@@ -182,6 +266,17 @@
           }
         });
       });
+    }
+    // The server could not replay what this page missed (a restart, a long sleep).
+    live.addEventListener("resync", function () {
+      reload(["#jam", "#pitch-detail", ".vote-box", ".offers", ".comments"]);
+    });
+    // A host changed the jam's rules (voting, submissions, tallies): the controls change for
+    // everyone. Spread the reloads over a second so a full room does not ask at once.
+    live.addEventListener("jam-rules", function () {
+      window.setTimeout(function () {
+        reload(["#jam", "#pitch-detail", ".vote-box"]);
+      }, Math.random() * 1000);
     });
   }
 })();

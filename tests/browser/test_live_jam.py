@@ -105,3 +105,91 @@ def test_an_older_tally_never_overwrites_a_newer_one(new_page, live_server, live
     expect(watcher.locator(f"#tally-{first}")).to_have_text("1 vote")
     broker.publish(channel(jam["id"]), tally(first, "4 votes", version + 1))
     expect(watcher.locator(f"#tally-{first}")).to_have_text("4 votes", timeout=LIVE)
+
+
+def test_offers_and_replies_arrive_live_with_each_viewers_controls(
+    new_page, live_server, live_app, data
+):
+    base = live_server
+    pat = data.user(display_name="Pat Pitcher")
+    ada = data.user(display_name="Ada Helper")
+    jam = data.event(title="Research jam: team up", kind="research-jam")
+    pitch_id = make_pitch(live_app, jam["id"], pat["id"])
+    author, helper = new_page(), new_page(viewport={"width": 390, "height": 844})
+    _sign_in(author, base, pat)
+    _sign_in(helper, base, ada)
+    _open_live(author, f"{base}/pitches/{pitch_id}")
+    _open_live(helper, f"{base}/pitches/{pitch_id}")
+    expect(author.get_by_text("No open offers.")).to_be_visible()
+
+    # Ada offers; Pat sees it arrive with his own Accept control.
+    helper.get_by_label("What you would bring (one line)").fill("GPU hours and evals")
+    helper.get_by_role("button", name="I'd work on this").click()
+    expect(helper.get_by_text("You offered to work on this.")).to_be_visible()
+    offers = author.locator(f"#offer-list-{pitch_id}")
+    expect(offers).to_contain_text("GPU hours and evals", timeout=LIVE)
+    expect(author.get_by_text("No open offers.")).to_be_hidden()
+    accept = offers.get_by_role("button", name="Accept Ada Helper onto the team")
+    expect(accept).to_be_visible()
+
+    # Pat accepts; Ada sees herself on the team, with the way to leave it.
+    accept.click()
+    team = helper.locator(f"#team-{pitch_id}")
+    expect(team).to_contain_text("Ada Helper", timeout=LIVE)
+    expect(team.get_by_role("button", name="Leave the team")).to_be_visible()
+    expect(helper.locator(f"#offer-list-{pitch_id}")).not_to_contain_text("Ada Helper")
+
+    # Pat asks a question; Ada replies from the reply box the stream's comment came with.
+    comments = author.locator(f"#comments-pitch-{pitch_id}")
+    comments.get_by_label("Add a comment").fill("Which protein family first?")
+    comments.get_by_role("button", name="Post comment").click()
+    question = helper.locator(f"#threads-pitch-{pitch_id} > .comment-item").last
+    expect(question).to_contain_text("Which protein family first?", timeout=LIVE)
+    question.get_by_text("Reply", exact=True).click()
+    question.get_by_label("Your reply to Pat Pitcher").fill("Kinases, they have the most data.")
+    question.get_by_role("button", name="Post reply").click()
+    expect(helper.locator(".replies")).to_contain_text("Kinases")
+    expect(author.locator(f"#threads-pitch-{pitch_id} .replies")).to_contain_text(
+        "Kinases", timeout=LIVE
+    )
+
+
+def test_a_change_of_rules_reaches_every_viewers_controls(new_page, live_server, live_app, data):
+    base = live_server
+    host = data.user(role="host")
+    jam = data.event(title="Research jam: rules", kind="research-jam", hosts=[host["id"]])
+    pitch_id = make_pitch(live_app, jam["id"], data.user()["id"])
+    watcher = new_page()
+    _sign_in(watcher, base, data.user())
+    _open_live(watcher, f"{base}/events/{jam['id']}")
+    vote = watcher.locator(f"#vote-{pitch_id}").get_by_role("button", name="Vote")
+    expect(vote).to_be_visible()
+    with live_app.app_context():
+        jams.update_settings(
+            db.session.get(User, host["id"]), jam["id"], jams.SettingsInput(voting_open=False)
+        )
+    # Pages reload their controls within a second of the announcement (spread out).
+    expect(vote).to_have_count(0, timeout=LIVE + 1000)
+    expect(watcher.locator("#jam")).to_contain_text("Voting is closed", timeout=LIVE)
+
+
+def test_a_resync_reloads_what_the_page_missed(new_page, live_server, live_app, data):
+    """After a server restart (or a gap longer than the replay log) the stream says "resync":
+    the page reloads its live regions, each for its own viewer."""
+    base = live_server
+    jam = data.event(title="Research jam: resync", kind="research-jam")
+    pitch_id = make_pitch(live_app, jam["id"], data.user()["id"])
+    member = data.user(display_name="Sam Silent")
+    watcher = new_page()
+    _sign_in(watcher, base, data.user())
+    _open_live(watcher, f"{base}/events/{jam['id']}")
+    live_app.config["LIVE_UPDATES"] = False  # changes the page cannot hear about...
+    with live_app.app_context():
+        jams.cast_vote(db.session.get(User, member["id"]), pitch_id, True)
+        jams.add_comment(db.session.get(User, member["id"]), "Missed me?", event_id=jam["id"])
+    live_app.config["LIVE_UPDATES"] = True
+    expect(watcher.locator(f"#tally-{pitch_id}")).to_have_text("0 votes")
+    live_app.extensions["broker"].publish(channel(jam["id"]), "", "resync")  # ...until this
+    expect(watcher.locator(f"#tally-{pitch_id}")).to_have_text("1 vote", timeout=LIVE)
+    expect(watcher.locator(f"#comments-event-{jam['id']}")).to_contain_text("Missed me?")
+    expect(watcher.locator(f"#vote-{pitch_id}").get_by_role("button", name="Vote")).to_be_visible()
