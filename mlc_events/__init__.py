@@ -50,6 +50,7 @@ def init_extensions(app: Flask) -> None:
     from .database import configure_sqlite
     from .errors import register_error_handlers
     from .extensions import csrf, db, htmx, login_manager, migrate
+    from .fragments import init_fragments
     from .live.services import init_live
     from .security import init_security_headers
 
@@ -91,6 +92,7 @@ def init_extensions(app: Flask) -> None:
     init_security_headers(app)
     init_background(app)
     init_live(app)
+    init_fragments(app)
 
 
 def init_blueprints(app: Flask) -> None:

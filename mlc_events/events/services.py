@@ -317,13 +317,20 @@ def waitlist_position(rsvp: RSVP) -> int:
     return ahead + 1
 
 
-def can_see_online_link(user, event: Event) -> bool:
-    """Hosts and going members see the online link; nobody else does."""
+_UNKNOWN = object()
+
+
+def can_see_online_link(user, event: Event, rsvp=_UNKNOWN) -> bool:
+    """Hosts and going members see the online link; nobody else does.
+
+    ``rsvp``: the user's RSVP to the event (or None) when the caller has it already.
+    """
     if not _signed_in(user):
         return False
     if can_manage(user, event):
         return True
-    rsvp = rsvp_of(user, event.id)
+    if rsvp is _UNKNOWN:
+        rsvp = rsvp_of(user, event.id)
     return rsvp is not None and rsvp.status == "going"
 
 

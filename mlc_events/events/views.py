@@ -56,7 +56,7 @@ def _rsvp_context(event):
         if rsvp and rsvp.status == "waitlisted"
         else None,
         "counts": services.attendance(event.id),
-        "show_online": services.can_see_online_link(current_user, event),
+        "show_online": services.can_see_online_link(current_user, event, rsvp),
     }
 
 

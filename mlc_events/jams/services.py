@@ -440,8 +440,11 @@ class ReadOnlyRow:
     cost a fraction. Change things through the services, never through a row.
     """
 
-    def __init__(self, values: dict) -> None:
+    def __init__(self, values: dict, cache_key: tuple = ()) -> None:
         self.__dict__.update(values)
+        # Everything the row shows, hashable (the database row it came from, with what was
+        # added to it): the key of its cached HTML (mlc_events/fragments.py).
+        self.__dict__["cache_key"] = cache_key
 
     def __setattr__(self, name: str, value) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only: change it through a service")
@@ -470,8 +473,9 @@ class CommentRow(ReadOnlyRow):
     is_deleted = Comment.is_deleted
 
 
-def _rows_with_authors(query: Select, model: type) -> list[tuple[dict, AuthorRow]]:
-    """Run a select of the model's columns then its author's display name into plain rows."""
+def _rows_with_authors(query: Select, model: type) -> list[tuple[dict, AuthorRow, tuple]]:
+    """Run a select of the model's columns then its author's display name into plain rows;
+    each with the database row as a tuple (the columns and the name: its cache key)."""
     names = [column.key for column in model.__table__.columns]
     authors: dict[int, AuthorRow] = {}
     rows = []
@@ -481,7 +485,7 @@ def _rows_with_authors(query: Select, model: type) -> list[tuple[dict, AuthorRow
         author = authors.get(author_id)
         if author is None:
             author = authors[author_id] = AuthorRow({"id": author_id, "display_name": row[-1]})
-        rows.append((values, author))
+        rows.append((values, author, tuple(row)))
     return rows
 
 
@@ -506,21 +510,31 @@ def effective_sort(sort: str | None, settings: JamSettings) -> str:
     return "newest"
 
 
-def pitch_stats(pitch_ids: list[int]) -> dict[int, PitchStats]:
-    """Visible comments, pending offers and team size of each pitch, in two queries."""
+def pitch_stats(pitch_ids: list[int], event_id: int | None = None) -> dict[int, PitchStats]:
+    """Visible comments, pending offers and team size of each pitch, in two queries.
+
+    With ``event_id``: ``pitch_ids`` are the jam's active pitches, and the queries select them
+    by jam (the same two statements whatever the number of pitches) instead of listing ids.
+    """
     stats = {pid: PitchStats() for pid in pitch_ids}
     if not pitch_ids:
         return stats
+
+    def of_these(column):
+        if event_id is None:
+            return (column.in_(pitch_ids),)
+        return (Pitch.id == column, Pitch.event_id == event_id, Pitch.status == "active")
+
     comments = db.session.execute(
         select(Comment.pitch_id, func.count())
-        .where(Comment.pitch_id.in_(pitch_ids), Comment.status == "visible")
+        .where(*of_these(Comment.pitch_id), Comment.status == "visible")
         .group_by(Comment.pitch_id)
     )
     for pid, n in comments:
         stats[pid].comments = n
     offers = db.session.execute(
         select(Offer.pitch_id, Offer.status, func.count())
-        .where(Offer.pitch_id.in_(pitch_ids))
+        .where(*of_these(Offer.pitch_id))
         .group_by(Offer.pitch_id, Offer.status)
     )
     for pid, status, n in offers:
@@ -552,7 +566,7 @@ def board(viewer, event_id: int, sort: str | None = None, tag: str | None = None
     else:
         query = query.order_by(Pitch.created_at.desc(), Pitch.id.desc())
     rows = _rows_with_authors(query, Pitch)
-    tags_of: dict[int, list[str]] = {values["id"]: [] for values, _ in rows}
+    tags_of: dict[int, list[str]] = {values["id"]: [] for values, _, _ in rows}
     for pitch_id, name in db.session.execute(
         select(PitchTag.pitch_id, PitchTag.tag)
         .join(Pitch, Pitch.id == PitchTag.pitch_id)
@@ -562,8 +576,11 @@ def board(viewer, event_id: int, sort: str | None = None, tag: str | None = None
         if pitch_id in tags_of:
             tags_of[pitch_id].append(name)
     pitches = [
-        PitchRow({**values, "author": author, "tags": tags_of[values["id"]]})
-        for values, author in rows
+        PitchRow(
+            {**values, "author": author, "tags": tags_of[values["id"]]},
+            (key, tuple(tags_of[values["id"]])),
+        )
+        for values, author, key in rows
     ]
     tags = db.session.execute(
         select(PitchTag.tag, func.count())
@@ -580,7 +597,7 @@ def board(viewer, event_id: int, sort: str | None = None, tag: str | None = None
         sort=sort,
         tag=tag,
         tags=[(t, n) for t, n in tags],
-        stats=pitch_stats(list(tags_of)),
+        stats=pitch_stats(list(tags_of), event.id),
     )
 
 
@@ -615,17 +632,16 @@ def voter(viewer, event_id: int, settings: JamSettings | None = None) -> Voter:
     settings = settings or settings_for(event_id)
     if not _signed_in(viewer):
         return Voter(signed_in=False, voted=set(), used=0, budget=settings.vote_budget)
-    voted = set(
-        db.session.scalars(
-            select(Vote.pitch_id)
-            .join(Pitch, Pitch.id == Vote.pitch_id)
-            .where(Vote.user_id == viewer.id, Pitch.event_id == event_id)
-        )
-    )
+    votes = db.session.execute(
+        select(Vote.pitch_id, Pitch.status)
+        .join(Pitch, Pitch.id == Vote.pitch_id)
+        .where(Vote.user_id == viewer.id, Pitch.event_id == event_id)
+    ).all()
     return Voter(
         signed_in=True,
-        voted=voted,
-        used=votes_used(viewer.id, event_id),
+        voted={pitch_id for pitch_id, _ in votes},
+        # As votes_used(): withdrawn pitches give their votes back.
+        used=sum(status == "active" for _, status in votes),
         budget=settings.vote_budget,
     )
 
@@ -831,8 +847,8 @@ def comments_on(event_id: int, pitch_id: int | None = None) -> list[Thread]:
         query = query.where(Comment.pitch_id == pitch_id)
     query = query.order_by(Comment.created_at, Comment.id)
     rows = [
-        CommentRow({**values, "author": author})
-        for values, author in _rows_with_authors(query, Comment)
+        CommentRow({**values, "author": author}, key)
+        for values, author, key in _rows_with_authors(query, Comment)
     ]
     threads = {c.id: Thread(c, []) for c in rows if c.parent_id is None}
     for comment in rows:

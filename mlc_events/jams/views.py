@@ -7,13 +7,16 @@ form with a redirect back (or the form again, with the message beside the field)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, flash, g, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..errors import Conflict, PermissionDenied, ServiceError, ValidationFailed
 from ..events.models import Event
 from ..extensions import db
+from ..fragments import frozen, shared_fragment
 from ..live.services import follow_from_here
 from ..templating import viewer_timezone
 from ..web import attach_errors, is_htmx, redirect_to, render, safe_next
@@ -73,7 +76,9 @@ def _jam_view(event: Event, *, sort=None, tag=None, **extra) -> JamView:
     board = services.board(current_user, event.id, sort=sort, tag=tag)
     settings = board.settings
     can_manage = services.can_manage(current_user, event)
-    extra.setdefault("pitch_form", PitchForm(formdata=None))
+    if "pitch_form" not in extra:
+        extra["pitch_form"] = PitchForm(formdata=None)
+        extra["pitch_form"].pristine = True  # nothing typed, no errors: see new_pitch_form
     extra.setdefault("settings_form", _settings_form(settings) if can_manage else None)
     return JamView(
         event=event,
@@ -88,6 +93,124 @@ def _jam_view(event: Event, *, sort=None, tag=None, **extra) -> JamView:
 
 
 bp.add_app_template_filter(services.tally_text, "tally")
+
+
+@bp.app_template_global()
+def pitch_card(pitch, settings: JamSettings, stats, event: Event):
+    """A pitch's shared card (_pitch_card.html) on a list: rendered once per content."""
+    context = {"pitch": pitch, "settings": settings, "stats": stats, "event": event}
+    if not isinstance(pitch, services.ReadOnlyRow):
+        return Markup(render_template("jams/_pitch_card.html", **context))
+    key = (frozen(pitch), frozen(stats), settings.tallies_visible, event.id)
+    return shared_fragment("jams/_pitch_card.html", key, settings.version or 0, **context)
+
+
+def _viewer_id() -> int | None:
+    """The signed-in viewer's id, or None; looked up once per request (a page asks hundreds
+    of times, and ``current_user`` is a proxy)."""
+    if "viewer_id" not in g:
+        g.viewer_id = current_user.id if current_user.is_authenticated else None
+    return g.viewer_id
+
+
+@bp.app_template_global()
+def vote_box(pitch, voter, voting_closed, back: str):
+    """A board item's vote control (_vote.html): one rendering per kind of viewer."""
+    voted = pitch.id in voter.voted
+    key = (
+        pitch.id,
+        pitch.title,
+        pitch.is_withdrawn,
+        voter.signed_in,
+        pitch.author_id == _viewer_id(),
+        voted,
+        not voted and voter.votes_left == 0,
+        voting_closed,
+        back,
+    )
+    return shared_fragment(
+        "jams/_vote.html",
+        key,
+        pitch=pitch,
+        voter=voter,
+        voting_closed=voting_closed,
+        back=back,
+        current_user=current_user,
+        vote_error=None,
+    )
+
+
+@bp.app_template_global()
+def comment_controls(comment, discussion: Discussion):
+    """A comment's edit / delete / hide controls (_comment_controls.html), per kind of viewer."""
+    key = (
+        comment.id,
+        comment.is_visible,
+        comment.author.display_name,
+        comment.author_id == _viewer_id(),
+        discussion.can_moderate,
+        discussion.editing == comment.id,
+        discussion.edits_closed,
+        discussion.key,
+    )
+    return shared_fragment(
+        "jams/_comment_controls.html",
+        key,
+        comment=comment,
+        discussion=discussion,
+        current_user=current_user,
+    )
+
+
+@bp.app_template_global()
+def reply_form(comment, discussion: Discussion):
+    """A thread's reply box (_reply_form.html): the same for every signed-in viewer."""
+    context = {"comment": comment, "discussion": discussion, "current_user": current_user}
+    if discussion.failed_form == f"reply-{comment.id}":  # their refused reply, kept for them
+        return Markup(render_template("jams/_reply_form.html", **context))
+    key = (
+        comment.id,
+        comment.is_visible,
+        comment.author.display_name,
+        _viewer_id() is not None,
+        discussion.closed,
+        discussion.post_url,
+        discussion.key,
+    )
+    return shared_fragment("jams/_reply_form.html", key, **context)
+
+
+@bp.app_template_global()
+def new_pitch_form(jam: JamView):
+    """The board's "Pitch an idea" form (_pitch_form.html): the same for every signed-in member
+    until they type into it, so one rendering (per sort and tag) serves them all."""
+    context = {
+        "form": jam.pitch_form,
+        "closed": jam.submissions_closed,
+        "inline": True,
+        "pitch": None,
+        "event": jam.event,
+        "current_user": current_user,
+    }
+    if not getattr(jam.pitch_form, "pristine", False):
+        return Markup(render_template("jams/_pitch_form.html", **context))
+    key = (
+        jam.event.id,
+        jam.submissions_closed,
+        _viewer_id() is not None,
+        request.args.get("sort"),
+        request.args.get("tag"),
+    )
+    return shared_fragment("jams/_pitch_form.html", key, **context)
+
+
+@bp.app_template_global()
+def comment_article(comment, tz: str):
+    """A comment's shared HTML (_comment.html) on a list: rendered once per content."""
+    if not isinstance(comment, services.ReadOnlyRow):
+        return Markup(render_template("jams/_comment.html", comment=comment, tz=tz))
+    key = (frozen(comment), tz)
+    return shared_fragment("jams/_comment.html", key, comment=comment, tz=tz)
 
 
 @bp.app_template_global()
@@ -400,7 +523,7 @@ class Discussion:
     def key(self) -> str:
         return f"pitch-{self.pitch.id}" if self.pitch else f"event-{self.event.id}"
 
-    @property
+    @cached_property
     def post_url(self) -> str:
         if self.pitch:
             return url_for("jams.comment_on_pitch", pitch_id=self.pitch.id)
