@@ -43,3 +43,20 @@ def configure():
         return services.update_settings(event.hosts[0], event.id, services.SettingsInput(**kw))
 
     return change
+
+
+@pytest.fixture
+def jam(make_jam):
+    return make_jam(title="Research jam: small models")
+
+
+@pytest.fixture
+def login(new_client):
+    """A client signed in as the user."""
+
+    def make(user):
+        client = new_client()
+        client.login(user)
+        return client
+
+    return make

@@ -5,25 +5,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from mlc_events.jams import services
 from tests.jams.test_views import element, tally, text
-
-
-@pytest.fixture
-def jam(make_jam):
-    return make_jam(title="Research jam: cached")
-
-
-@pytest.fixture
-def login(new_client):
-    def make(user):
-        client = new_client()
-        client.login(user)
-        return client
-
-    return make
 
 
 def tokens(body: str) -> set[str]:

@@ -57,21 +57,6 @@ def is_fragment(response, starts: str) -> bool:
     return body.lstrip().startswith(starts) and "<html" not in body
 
 
-@pytest.fixture
-def jam(make_jam):
-    return make_jam(title="Research jam: small models")
-
-
-@pytest.fixture
-def login(new_client):
-    def make(user):
-        client = new_client()
-        client.login(user)
-        return client
-
-    return make
-
-
 # --- the board on the event page -----------------------------------------------------------
 
 
