@@ -1,5 +1,6 @@
 """gunicorn settings for `make run` and production: gevent workers hold live streams."""
 
+import gc
 import os
 import resource
 import signal
@@ -24,7 +25,8 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """On SIGTERM, end this worker's live streams at once (browsers reconnect elsewhere).
+    """Warm the templates; on SIGTERM, end this worker's live streams at once (browsers
+    reconnect elsewhere).
 
     Without it, open streams keep the worker alive until ``graceful_timeout`` and are then
     cut off mid-write.
@@ -34,6 +36,13 @@ def post_worker_init(worker):
     from mlc_events.live.services import stop_live
 
     app = worker.wsgi
+    # Compile every template now rather than in the first request that needs it: the first
+    # vote after a start would otherwise reach a thousand viewers ~100 ms late.
+    for name in app.jinja_env.list_templates(extensions=["html", "txt", "ics"]):
+        app.jinja_env.get_template(name)
+    # What exists now lives as long as the worker: keep it out of every garbage collection.
+    gc.collect()
+    gc.freeze()
     previous = signal.getsignal(signal.SIGTERM)
 
     def on_term(signum, frame):
