@@ -105,6 +105,7 @@ def init_blueprints(app: Flask) -> None:
     from .live.views import bp as live_bp
     from .main import bp as main_bp
     from .series.views import bp as series_bp
+    from .sessions.views import bp as sessions_bp
 
     for bp in (
         main_bp,
@@ -112,6 +113,7 @@ def init_blueprints(app: Flask) -> None:
         account_bp,
         events_bp,
         jams_bp,
+        sessions_bp,
         series_bp,
         feeds_bp,
         live_bp,

@@ -6,11 +6,13 @@ from .jams.models import Comment, JamSettings, Offer, Pitch, PitchTag, Vote
 from .notices.models import Notice
 from .outbox.models import OutgoingMail
 from .series.models import Series, StandingRSVP, series_hosts
+from .sessions.models import JamSession
 
 __all__ = [
     "RSVP",
     "Comment",
     "Event",
+    "JamSession",
     "JamSettings",
     "LoginFailure",
     "Notice",

@@ -23,6 +23,7 @@ from ..events.services import can_manage, get_visible_event
 from ..extensions import db
 from ..markdown import render_markdown
 from ..notices.services import notify
+from ..sessions.models import JamSession
 from ..text import CONTROL, CONTROL_MULTILINE, is_blank, normalise
 from ..web import path_for
 from . import live
@@ -655,6 +656,17 @@ def budget_message(budget: int) -> str:
     )
 
 
+def vote_refused_reason(event_id: int, pitch_id: int) -> str | None:
+    """Why a running live session refuses a vote for this pitch (voting open for the pitch
+    being presented only), or None."""
+    session = db.session.get(JamSession, event_id)
+    if session is None or session.phase != "running" or session.voting != "current":
+        return None
+    if session.current_pitch_id == pitch_id:
+        return None
+    return "Voting is open only for the pitch being presented."
+
+
 def cast_vote(actor, pitch_id: int, vote: bool | None = None) -> bool:
     """Set (``True``/``False``) or toggle (``None``) the actor's vote; return whether it is on.
 
@@ -671,7 +683,7 @@ def cast_vote(actor, pitch_id: int, vote: bool | None = None) -> bool:
     pitch = _lock_pitch(pitch_id)
     if pitch.is_withdrawn:
         raise Conflict("This pitch was withdrawn: it takes no votes.")
-    closed = voting_closed_reason(event, settings)
+    closed = voting_closed_reason(event, settings) or vote_refused_reason(event.id, pitch.id)
     if closed:
         raise Conflict(closed)
     existing = db.session.scalar(

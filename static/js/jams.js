@@ -267,9 +267,11 @@
         });
       });
     }
+    window.mlcLive = {reload: reload};
     // The server could not replay what this page missed (a restart, a long sleep).
     live.addEventListener("resync", function () {
-      reload(["#jam", "#pitch-detail", ".vote-box", ".offers", ".comments"]);
+      reload(["#jam", "#pitch-detail", ".vote-box", ".offers", ".comments", "#audience",
+        "#console"]);
     });
     // A host changed the jam's rules (voting, submissions, tallies): the controls change for
     // everyone. Spread the reloads over a second so a full room does not ask at once.

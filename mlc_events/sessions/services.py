@@ -1,0 +1,366 @@
+"""Running a jam live: a state machine over one ``JamSession`` row per jam.
+
+    ready --start--> running --end--> ended
+
+While running: next / previous / skip move through the pitch queue; the queue can be reordered
+(up, down, shuffle the pitches still to come); a per-pitch timer is set, started, paused,
+resumed and extended, its end decided here so every screen counts down to the same moment;
+voting opens for the whole jam or only the pitch being presented, and closes.
+
+Every action names the version of the state it was made against (``expected``); an action
+against an older state (another host got there first) is refused with a Conflict, so a
+"next" clicked twice by two co-hosts moves one pitch, not two.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..database import utcnow
+from ..errors import Conflict, ValidationFailed
+from ..events.models import Event
+from ..extensions import db
+from ..jams import services as jams
+from ..jams.models import Pitch
+from . import live
+from .models import DEFAULT_TIMER, VOTING, JamSession
+
+MIN_MINUTES, MAX_MINUTES = 1, 30
+MAX_SECONDS = 3600  # what "add a minute" can reach
+
+STALE = "Another host changed the session a moment ago: here is where it is now. Try again."
+
+
+def session_for(event_id: int) -> JamSession:
+    """The jam's session, or a fresh one (not added) if nobody started it yet."""
+    return db.session.get(JamSession, event_id) or JamSession(
+        event_id=event_id,
+        phase="ready",
+        queue="",
+        timer_seconds=DEFAULT_TIMER,
+        voting="off",
+        version=0,
+    )
+
+
+def _lock_session(event_id: int) -> JamSession:
+    """Lock the session row (creating it first): hosts' actions on one jam run one at a time."""
+    query = (
+        select(JamSession)
+        .where(JamSession.event_id == event_id)
+        .with_for_update(of=JamSession)
+        .execution_options(populate_existing=True)
+    )
+    session = db.session.scalar(query)
+    if session is None:
+        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.session.execute(
+            insert(JamSession)
+            .values(
+                event_id=event_id,
+                phase="ready",
+                queue="",
+                timer_seconds=DEFAULT_TIMER,
+                voting="off",
+                version=0,
+                updated_at=utcnow(),
+            )
+            .on_conflict_do_nothing()
+        )
+        session = db.session.scalar(query)
+    return session
+
+
+def queue(session: JamSession) -> list[Pitch]:
+    """The active pitches in presenting order: the session's order first, newer pitches after."""
+    pitches = list(
+        db.session.scalars(
+            select(Pitch)
+            .where(Pitch.event_id == session.event_id, Pitch.status == "active")
+            .order_by(Pitch.created_at, Pitch.id)
+        )
+    )
+    place = {pitch_id: n for n, pitch_id in enumerate(session.order)}
+    return sorted(pitches, key=lambda p: place.get(p.id, len(place)))
+
+
+def current_pitch(session: JamSession) -> Pitch | None:
+    if session.current_pitch_id is None:
+        return None
+    pitch = db.session.get(Pitch, session.current_pitch_id)
+    return pitch if pitch is not None and not pitch.is_withdrawn else None
+
+
+def stage(event_id: int) -> dict:
+    """What the stage shows (sessions/_stage.html): the same for every viewer."""
+    session = session_for(event_id)
+    pitches = queue(session)
+    pitch = current_pitch(session)
+    ids = [p.id for p in pitches]
+    return {
+        "event_id": event_id,
+        "session": session,
+        "pitch": pitch,
+        "position": ids.index(pitch.id) + 1 if pitch is not None and pitch.id in ids else None,
+        "total": len(pitches),
+        "now": utcnow(),
+    }
+
+
+def _begin(actor, event_id: int, expected: int | None) -> tuple[Event, JamSession, list[Pitch]]:
+    """Check the actor hosts the jam, lock the session, refuse a stale action.
+
+    :raises PermissionDenied: not a host of the jam.
+    :raises Conflict: the jam was cancelled, or the session changed since ``expected``.
+    """
+    event = jams.get_managed_jam(actor, event_id)
+    if event.is_cancelled:
+        raise Conflict("This jam was cancelled: there is no session to run.")
+    session = _lock_session(event.id)
+    if expected is not None and expected != session.version:
+        db.session.rollback()
+        raise Conflict(STALE)
+    return event, session, queue(session)
+
+
+def _require_running(session: JamSession) -> None:
+    if session.phase == "ready":
+        raise Conflict("Start the session first.")
+    if session.phase == "ended":
+        raise Conflict("The session has ended.")
+
+
+def _save(event: Event, session: JamSession, pitches: list[Pitch]) -> JamSession:
+    session.order = [p.id for p in pitches]
+    session.version += 1
+    session.updated_at = utcnow()
+    db.session.commit()
+    live.publish_session(event.id)
+    return session
+
+
+def _stop_timer(session: JamSession) -> None:
+    session.timer_ends_at = None
+    session.timer_left = None
+
+
+def _present(session: JamSession, pitch: Pitch | None) -> None:
+    session.current_pitch_id = pitch.id if pitch else None
+    _stop_timer(session)
+
+
+def _index(session: JamSession, pitches: list[Pitch]) -> int:
+    ids = [p.id for p in pitches]
+    if session.current_pitch_id in ids:
+        return ids.index(session.current_pitch_id)
+    return -1  # withdrawn meanwhile: "next" goes to the first one
+
+
+def _set_voting(event: Event, session: JamSession, scope: str) -> None:
+    settings = jams._lock_settings(event.id)
+    settings.voting_open = scope != "off"
+    settings.version += 1
+    session.voting = scope
+
+
+# --- the session ----------------------------------------------------------------------------
+
+
+def start(actor, event_id: int, expected: int | None = None) -> JamSession:
+    """Start presenting: the first pitch in the queue is on.
+
+    :raises Conflict: already running or ended, or no pitches yet.
+    """
+    event, session, pitches = _begin(actor, event_id, expected)
+    if session.phase == "running":
+        raise Conflict("The session is already running.")
+    if session.phase == "ended":
+        raise Conflict("The session has ended.")
+    if not pitches:
+        raise Conflict("There are no pitches to present yet.")
+    session.phase = "running"
+    session.started_at = utcnow()
+    # Voting stays as the jam had it (open for every pitch, or closed) until the host says.
+    session.voting = "all" if jams.settings_for(event.id).voting_open else "off"
+    _present(session, pitches[0])
+    return _save(event, session, pitches)
+
+
+def step(actor, event_id: int, by: int, expected: int | None = None) -> JamSession:
+    """Go to the next (``by=1``) or previous (``by=-1``) pitch.
+
+    :raises Conflict: not running, or already at the last (first) pitch.
+    """
+    event, session, pitches = _begin(actor, event_id, expected)
+    _require_running(session)
+    target = _index(session, pitches) + by
+    if target >= len(pitches):
+        raise Conflict("This is the last pitch: end the session, or go back.")
+    if target < 0:
+        raise Conflict("This is the first pitch.")
+    _present(session, pitches[target])
+    return _save(event, session, pitches)
+
+
+def skip(actor, event_id: int, expected: int | None = None) -> JamSession:
+    """Put the pitch being presented at the end of the queue and go on to the next one.
+
+    :raises Conflict: not running, or no other pitch to go to.
+    """
+    event, session, pitches = _begin(actor, event_id, expected)
+    _require_running(session)
+    at = _index(session, pitches)
+    if at < 0 or at == len(pitches) - 1:
+        raise Conflict("There is no pitch after this one to skip to.")
+    skipped = pitches.pop(at)
+    pitches.append(skipped)
+    _present(session, pitches[at])
+    return _save(event, session, pitches)
+
+
+def move(actor, event_id: int, pitch_id: int, by: int, expected: int | None = None) -> JamSession:
+    """Move a pitch up (``by=-1``) or down (``by=1``) the queue.
+
+    :raises Conflict: the session ended, the pitch is not in the queue or already at that end.
+    """
+    event, session, pitches = _begin(actor, event_id, expected)
+    if session.phase == "ended":
+        raise Conflict("The session has ended.")
+    ids = [p.id for p in pitches]
+    if pitch_id not in ids:
+        raise Conflict("That pitch is not in the queue (it may have been withdrawn).")
+    at = ids.index(pitch_id)
+    to = at + by
+    if not 0 <= to < len(pitches):
+        raise Conflict("That pitch is already at the " + ("top." if by < 0 else "bottom."))
+    pitches[at], pitches[to] = pitches[to], pitches[at]
+    return _save(event, session, pitches)
+
+
+def shuffle(actor, event_id: int, expected: int | None = None, rng=random) -> JamSession:
+    """Shuffle the pitches still to come (those presented so far keep their places).
+
+    :raises Conflict: the session ended, or fewer than two pitches are still to come.
+    """
+    event, session, pitches = _begin(actor, event_id, expected)
+    if session.phase == "ended":
+        raise Conflict("The session has ended.")
+    done = _index(session, pitches) + 1 if session.is_running else 0
+    to_come = pitches[done:]
+    if len(to_come) < 2:
+        raise Conflict("There are not enough pitches still to come to shuffle.")
+    rng.shuffle(to_come)
+    return _save(event, session, pitches[:done] + to_come)
+
+
+def end(actor, event_id: int, expected: int | None = None) -> JamSession:
+    """End the session: no pitch on, timer stopped, voting closed.
+
+    :raises Conflict: not running.
+    """
+    event, session, pitches = _begin(actor, event_id, expected)
+    _require_running(session)
+    session.phase = "ended"
+    session.ended_at = utcnow()
+    _present(session, None)
+    _set_voting(event, session, "off")
+    return _save(event, session, pitches)
+
+
+# --- the timer ------------------------------------------------------------------------------
+
+
+def set_timer(actor, event_id: int, minutes, expected: int | None = None) -> JamSession:
+    """Set each pitch's time, in whole minutes; a running timer keeps its end.
+
+    :raises ValidationFailed: not a whole number of minutes between 1 and 30.
+    """
+    try:
+        value = int(str(minutes).strip())
+    except ValueError:
+        value = None
+    if value is None or not MIN_MINUTES <= value <= MAX_MINUTES:
+        raise ValidationFailed(
+            "Please check the pitch time.",
+            {"minutes": f"Enter whole minutes from {MIN_MINUTES} to {MAX_MINUTES}."},
+        )
+    event, session, pitches = _begin(actor, event_id, expected)
+    if session.phase == "ended":
+        raise Conflict("The session has ended.")
+    session.timer_seconds = value * 60
+    if not session.timer_running:
+        session.timer_left = None
+    return _save(event, session, pitches)
+
+
+def start_timer(actor, event_id: int, expected: int | None = None) -> JamSession:
+    """Start (or resume) the timer of the pitch being presented.
+
+    :raises Conflict: not running, no pitch on, or the timer is already running.
+    """
+    event, session, pitches = _begin(actor, event_id, expected)
+    _require_running(session)
+    if session.current_pitch_id is None:
+        raise Conflict("No pitch is being presented.")
+    if session.timer_running:
+        raise Conflict("The timer is already running.")
+    left = session.timer_left if session.timer_left is not None else session.timer_seconds
+    session.timer_ends_at = utcnow() + timedelta(seconds=left)
+    session.timer_left = None
+    return _save(event, session, pitches)
+
+
+def pause_timer(actor, event_id: int, expected: int | None = None) -> JamSession:
+    """Pause the timer; it keeps the seconds left.
+
+    :raises Conflict: the timer is not running.
+    """
+    event, session, pitches = _begin(actor, event_id, expected)
+    _require_running(session)
+    if not session.timer_running:
+        raise Conflict("The timer is not running.")
+    session.timer_left = session.seconds_left(utcnow())
+    session.timer_ends_at = None
+    return _save(event, session, pitches)
+
+
+def add_minute(actor, event_id: int, expected: int | None = None) -> JamSession:
+    """Give the pitch being presented one more minute (running, paused or not started).
+
+    :raises Conflict: not running, or the time would pass an hour.
+    """
+    event, session, pitches = _begin(actor, event_id, expected)
+    _require_running(session)
+    now = utcnow()
+    if session.seconds_left(now) + 60 > MAX_SECONDS:
+        raise Conflict("A pitch gets at most an hour.")
+    if session.timer_running:
+        session.timer_ends_at = max(session.timer_ends_at, now) + timedelta(seconds=60)
+    else:
+        session.timer_left = session.seconds_left(now) + 60
+    return _save(event, session, pitches)
+
+
+# --- voting ---------------------------------------------------------------------------------
+
+
+def set_voting(actor, event_id: int, scope: str, expected: int | None = None) -> JamSession:
+    """Open voting for the whole jam (``all``) or only the pitch being presented
+    (``current``), or close it (``off``).
+
+    :raises ValidationFailed: an unknown scope.
+    :raises Conflict: not running, or ``current`` with no pitch on.
+    """
+    if scope not in VOTING:
+        raise ValidationFailed("Open voting for all pitches or the current one, or close it.")
+    event, session, pitches = _begin(actor, event_id, expected)
+    _require_running(session)
+    if scope == "current" and session.current_pitch_id is None:
+        raise Conflict("No pitch is being presented.")
+    _set_voting(event, session, scope)
+    return _save(event, session, pitches)

@@ -1,0 +1,131 @@
+"""The host console (/events/<id>/host) and the audience view (/events/<id>/live)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask_login import current_user, login_required
+
+from ..errors import Conflict, ValidationFailed
+from ..events.models import Event
+from ..jams import services as jams
+from ..live.services import follow_from_here
+from ..web import is_htmx, redirect_to, render
+from . import services
+
+bp = Blueprint("sessions", __name__)
+
+
+def _form_int(name: str) -> int | None:
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise ValidationFailed("That request was garbled: reload the page and try again.")
+    return int(raw)
+
+
+def _pitch_id() -> int:
+    pitch_id = _form_int("pitch_id")
+    if pitch_id is None:
+        raise ValidationFailed("Choose a pitch to move.")
+    return pitch_id
+
+
+# action name -> what it does, given the host, the jam's id and the version they saw
+ACTIONS: dict[str, Callable] = {
+    "start": lambda actor, jam, seen: services.start(actor, jam, seen),
+    "next": lambda actor, jam, seen: services.step(actor, jam, 1, seen),
+    "previous": lambda actor, jam, seen: services.step(actor, jam, -1, seen),
+    "skip": lambda actor, jam, seen: services.skip(actor, jam, seen),
+    "up": lambda actor, jam, seen: services.move(actor, jam, _pitch_id(), -1, seen),
+    "down": lambda actor, jam, seen: services.move(actor, jam, _pitch_id(), 1, seen),
+    "shuffle": lambda actor, jam, seen: services.shuffle(actor, jam, seen),
+    "timer": lambda actor, jam, seen: services.set_timer(
+        actor, jam, request.form.get("minutes", ""), seen
+    ),
+    "timer-start": lambda actor, jam, seen: services.start_timer(actor, jam, seen),
+    "timer-pause": lambda actor, jam, seen: services.pause_timer(actor, jam, seen),
+    "add-minute": lambda actor, jam, seen: services.add_minute(actor, jam, seen),
+    "voting": lambda actor, jam, seen: services.set_voting(
+        actor, jam, request.form.get("scope", ""), seen
+    ),
+    "end": lambda actor, jam, seen: services.end(actor, jam, seen),
+}
+
+
+def _console(event: Event, status: int = 200, error: str | None = None, **extra):
+    session = services.session_for(event.id)
+    return render(
+        "sessions/console.html",
+        "sessions/_console.html",
+        status=status,
+        event=event,
+        session=session,
+        queue=services.queue(session),
+        stage=services.stage(event.id),
+        error=error,
+        minutes=extra.get("minutes", session.timer_seconds // 60),
+        minutes_error=extra.get("minutes_error"),
+    )
+
+
+@bp.get("/events/<int:event_id>/host")
+@login_required
+def console(event_id: int):
+    event = jams.get_managed_jam(current_user, event_id)
+    follow_from_here(event.id)
+    return _console(event)
+
+
+@bp.post("/events/<int:event_id>/host/<action>")
+@login_required
+def act(event_id: int, action: str):
+    if action not in ACTIONS:
+        abort(404)
+    event = jams.get_managed_jam(current_user, event_id)
+    try:
+        ACTIONS[action](current_user, event.id, _form_int("version"))
+    except (Conflict, ValidationFailed) as exc:
+        follow_from_here(event.id)
+        extra = {}
+        if "minutes" in exc.field_errors:
+            extra = {
+                "minutes": request.form.get("minutes", ""),
+                "minutes_error": exc.field_errors["minutes"],
+            }
+        return _console(event, exc.status, exc.message, **extra)
+    if is_htmx():
+        follow_from_here(event.id)
+        return _console(event)
+    flash("Done.")
+    return redirect_to(url_for("sessions.console", event_id=event.id))
+
+
+def _audience(event: Event):
+    session = services.session_for(event.id)
+    pitch = services.current_pitch(session)
+    settings = jams.settings_for(event.id)
+    voting_closed = None
+    if pitch is not None:
+        voting_closed = jams.voting_closed_reason(event, settings) or jams.vote_refused_reason(
+            event.id, pitch.id
+        )
+    return {
+        "event": event,
+        "session": session,
+        "stage": services.stage(event.id),
+        "pitch": pitch,
+        "settings": settings,
+        "voter": jams.voter(current_user, event.id, settings),
+        "voting_closed": voting_closed,
+        "back": url_for("sessions.audience", event_id=event.id),
+    }
+
+
+@bp.get("/events/<int:event_id>/live")
+def audience(event_id: int):
+    event = jams.get_jam(current_user, event_id)
+    follow_from_here(event.id)
+    return render("sessions/live.html", "sessions/_audience.html", **_audience(event))

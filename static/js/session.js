@@ -1,0 +1,55 @@
+// Live session pages (host console, audience view): the pitch timer counts down to the end the
+// server decided, corrected by the server's clock so every screen reaches zero together; and
+// each page reloads its own controls when the session changes.
+(function () {
+  "use strict";
+
+  var offset = 0; // the server's clock minus this one, in ms
+
+  function learnClock(root) {
+    root.querySelectorAll(".timer[data-now]:not([data-clock])").forEach(function (timer) {
+      var serverNow = Date.parse(timer.getAttribute("data-now"));
+      if (!isNaN(serverNow)) offset = serverNow - Date.now();
+      timer.setAttribute("data-clock", "");
+    });
+  }
+
+  function show(timer, left) {
+    var text = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    var value = timer.querySelector(".timer-value");
+    if (value && value.textContent !== text) value.textContent = text;
+    if (left === 0 && !timer.classList.contains("timer-done")) {
+      timer.classList.add("timer-done");
+      var cue = timer.parentNode && timer.parentNode.querySelector(".timer-cue");
+      if (cue) cue.textContent = "Time's up";
+    }
+  }
+
+  function tick() {
+    document.querySelectorAll(".timer[data-ends-at]").forEach(function (timer) {
+      var ends = Date.parse(timer.getAttribute("data-ends-at"));
+      if (isNaN(ends)) return;
+      show(timer, Math.max(0, Math.ceil((ends - (Date.now() + offset)) / 1000)));
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { learnClock(document); tick(); });
+  document.addEventListener("htmx:after:swap", function () { learnClock(document); tick(); });
+  window.setInterval(tick, 250);
+
+  // The session changed (another pitch, voting, the timer): the stage came with the message;
+  // the controls differ per viewer, so each page fetches its own. The audience spreads its
+  // reloads over a second; hosts reload at once.
+  var live = document.getElementById("live");
+  if (live) {
+    live.addEventListener("jam-session", function () {
+      if (!window.mlcLive) return;
+      if (document.getElementById("console")) {
+        window.mlcLive.reload(["#console"]);
+      } else {
+        window.setTimeout(function () { window.mlcLive.reload(["#audience"]); },
+          Math.random() * 1000);
+      }
+    });
+  }
+})();
