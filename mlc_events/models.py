@@ -6,7 +6,7 @@ from .jams.models import Comment, JamSettings, Offer, Pitch, PitchTag, Vote
 from .notices.models import Notice
 from .outbox.models import OutgoingMail
 from .series.models import Series, StandingRSVP, series_hosts
-from .sessions.models import JamSession
+from .sessions.models import JamSession, SessionResult
 
 __all__ = [
     "RSVP",
@@ -21,6 +21,7 @@ __all__ = [
     "Pitch",
     "PitchTag",
     "Series",
+    "SessionResult",
     "StandingRSVP",
     "User",
     "Vote",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
@@ -44,6 +44,10 @@ class JamSession(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the last voting round closed and froze the results (SessionResult); shown to
+    # everyone once revealed.
+    results_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revealed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -69,3 +73,19 @@ class JamSession(db.Model):
         if self.timer_left is not None:
             return self.timer_left
         return self.timer_seconds
+
+
+class SessionResult(db.Model):
+    """A pitch's votes when the last voting round closed: later votes do not change it."""
+
+    __tablename__ = "session_results"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("jam_sessions.event_id", ondelete="CASCADE"), primary_key=True
+    )
+    pitch_id: Mapped[int] = mapped_column(
+        ForeignKey("pitches.id", ondelete="CASCADE"), primary_key=True
+    )
+    votes: Mapped[int] = mapped_column(Integer)
+    # 1 for the most votes; pitches with as many votes share a rank.
+    rank: Mapped[int] = mapped_column(Integer)

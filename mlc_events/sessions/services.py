@@ -14,10 +14,13 @@ against an older state (another host got there first) is refused with a Conflict
 
 from __future__ import annotations
 
+import csv
+import io
 import random
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -28,7 +31,7 @@ from ..extensions import db
 from ..jams import services as jams
 from ..jams.models import Pitch
 from . import live
-from .models import DEFAULT_TIMER, VOTING, JamSession
+from .models import DEFAULT_TIMER, VOTING, JamSession, SessionResult
 
 MIN_MINUTES, MAX_MINUTES = 1, 30
 MAX_SECONDS = 3600  # what "add a minute" can reach
@@ -163,9 +166,29 @@ def _index(session: JamSession, pitches: list[Pitch]) -> int:
 
 def _set_voting(event: Event, session: JamSession, scope: str) -> None:
     settings = jams._lock_settings(event.id)
+    closing = session.voting != "off" and scope == "off"
     settings.voting_open = scope != "off"
     settings.version += 1
     session.voting = scope
+    if closing:
+        _freeze_results(session, settings)
+
+
+def _freeze_results(session: JamSession, settings) -> None:
+    """Closing a voting round freezes every pitch's votes as the results (votes taken later, if
+    voting opens again, count only when that round closes)."""
+    db.session.execute(delete(SessionResult).where(SessionResult.event_id == session.event_id))
+    pitches = sorted(queue(session), key=lambda p: -p.vote_count)
+    rank, previous = 0, None
+    for n, pitch in enumerate(pitches, start=1):
+        if pitch.vote_count != previous:
+            rank, previous = n, pitch.vote_count
+        db.session.add(
+            SessionResult(
+                event_id=session.event_id, pitch_id=pitch.id, votes=pitch.vote_count, rank=rank
+            )
+        )
+    session.results_at = utcnow()
 
 
 # --- the session ----------------------------------------------------------------------------
@@ -364,3 +387,92 @@ def set_voting(actor, event_id: int, scope: str, expected: int | None = None) ->
         raise Conflict("No pitch is being presented.")
     _set_voting(event, session, scope)
     return _save(event, session, pitches)
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+def reveal(actor, event_id: int, expected: int | None = None) -> JamSession:
+    """Show everyone the results the last voting round froze (and the jam's tallies).
+
+    :raises Conflict: no voting round has closed yet, or already revealed.
+    """
+    event, session, pitches = _begin(actor, event_id, expected)
+    if session.results_at is None:
+        raise Conflict("Close a voting round first: the results are what it froze.")
+    if session.revealed:
+        raise Conflict("The results are already revealed.")
+    session.revealed = True
+    settings = jams._lock_settings(event.id)
+    settings.tallies_visible = True
+    settings.version += 1
+    return _save(event, session, pitches)
+
+
+@dataclass
+class ResultRow:
+    rank: int
+    pitch: Pitch
+    votes: int
+    share: float  # of the most votes, 0..1: the bar's length
+
+
+@dataclass
+class Results:
+    rows: list[ResultRow]
+    taken_at: datetime
+    revealed: bool
+
+
+def results(viewer, event_id: int) -> Results | None:
+    """The frozen results: for everyone once revealed, for the jam's hosts before; else None.
+
+    :raises NotFound: not a jam. :raises SignInRequired: members-only and signed out.
+    """
+    event = jams.get_jam(viewer, event_id)
+    session = db.session.get(JamSession, event.id)
+    if session is None or session.results_at is None:
+        return None
+    if not session.revealed and not jams.can_manage(viewer, event):
+        return None
+    frozen = db.session.execute(
+        select(SessionResult, Pitch)
+        .join(Pitch, Pitch.id == SessionResult.pitch_id)
+        .where(SessionResult.event_id == event.id)
+        .order_by(SessionResult.rank, Pitch.created_at, Pitch.id)
+    ).all()
+    top = max((result.votes for result, _ in frozen), default=0) or 1
+    rows = [ResultRow(r.rank, pitch, r.votes, r.votes / top) for r, pitch in frozen]
+    return Results(rows=rows, taken_at=session.results_at, revealed=session.revealed)
+
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def results_csv(actor, event_id: int) -> str:
+    """The frozen results as CSV, for the jam's hosts.
+
+    :raises PermissionDenied: not a host of the jam.
+    :raises Conflict: no voting round has closed yet.
+    """
+    event = jams.get_managed_jam(actor, event_id)
+    frozen = results(actor, event.id)
+    if frozen is None:
+        raise Conflict("Close a voting round first: the results are what it froze.")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["rank", "pitch", "author", "votes", "frozen_at_utc"])
+    for row in frozen.rows:
+        writer.writerow(
+            [
+                row.rank,
+                _cell(row.pitch.title),
+                _cell(row.pitch.author.display_name),
+                row.votes,
+                frozen.taken_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            ]
+        )
+    return out.getvalue()

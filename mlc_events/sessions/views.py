@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_login import current_user, login_required
 
 from ..errors import Conflict, ValidationFailed
 from ..events.models import Event
 from ..jams import services as jams
 from ..live.services import follow_from_here
+from ..templating import viewer_timezone
 from ..web import is_htmx, redirect_to, render
 from . import services
 
@@ -52,6 +53,7 @@ ACTIONS: dict[str, Callable] = {
         actor, jam, request.form.get("scope", ""), seen
     ),
     "end": lambda actor, jam, seen: services.end(actor, jam, seen),
+    "reveal": lambda actor, jam, seen: services.reveal(actor, jam, seen),
 }
 
 
@@ -66,6 +68,9 @@ def _console(event: Event, status: int = 200, error: str | None = None, **extra)
         queue=services.queue(session),
         stage=services.stage(event.id),
         error=error,
+        results=services.results(current_user, event.id),
+        results_event_id=event.id,
+        tz=viewer_timezone() or event.timezone,
         minutes=extra.get("minutes", session.timer_seconds // 60),
         minutes_error=extra.get("minutes_error"),
     )
@@ -121,6 +126,9 @@ def _audience(event: Event):
         "voter": jams.voter(current_user, event.id, settings),
         "voting_closed": voting_closed,
         "back": url_for("sessions.audience", event_id=event.id),
+        "results": services.results(current_user, event.id) if session.revealed else None,
+        "results_event_id": event.id,
+        "tz": viewer_timezone() or event.timezone,
     }
 
 
@@ -129,3 +137,29 @@ def audience(event_id: int):
     event = jams.get_jam(current_user, event_id)
     follow_from_here(event.id)
     return render("sessions/live.html", "sessions/_audience.html", **_audience(event))
+
+
+@bp.get("/events/<int:event_id>/results")
+def results(event_id: int):
+    event = jams.get_jam(current_user, event_id)
+    return render(
+        "sessions/results.html",
+        event=event,
+        results=services.results(current_user, event.id),
+        can_manage=jams.can_manage(current_user, event),
+        tz=viewer_timezone() or event.timezone,
+    )
+
+
+@bp.get("/events/<int:event_id>/results.csv")
+@login_required
+def results_csv(event_id: int):
+    try:
+        body = services.results_csv(current_user, event_id)
+    except Conflict as exc:
+        abort(409, exc.message)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="jam-{event_id}-results.csv"'},
+    )

@@ -14,6 +14,10 @@ from mlc_events.extensions import db
 from mlc_events.jams import services as jams
 from mlc_events.sessions import services
 from mlc_events.sessions.models import JamSession
+from tests.conftest import both_backends
+
+# The row locks and the upsert that creates a session differ between the two databases.
+pytestmark = both_backends
 
 
 @pytest.fixture
