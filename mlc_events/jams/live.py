@@ -10,6 +10,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..live.coalesce import Part
 from ..live.services import announce, partial, publish, upsert
+from ..sessions.live import chart_part, session_running
 from .models import Comment, Offer, Pitch
 
 
@@ -31,6 +32,8 @@ def publish_tallies(event_id: int, pitches: list[Pitch]) -> None:
         )
         for p in pitches
     ]
+    if session_running(event_id):  # a projector may be showing the chart
+        parts.append(chart_part(event_id))
     publish(event_id, *parts)
 
 

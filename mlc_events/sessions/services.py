@@ -115,6 +115,25 @@ def stage(event_id: int) -> dict:
     }
 
 
+def tally_chart(event_id: int) -> dict:
+    """The jam's live tallies for the projector's chart: most votes first."""
+    settings = jams.settings_for(event_id)
+    rows = list(
+        db.session.execute(
+            select(Pitch.title, Pitch.vote_count)
+            .where(Pitch.event_id == event_id, Pitch.status == "active")
+            .order_by(Pitch.vote_count.desc(), Pitch.created_at, Pitch.id)
+        )
+    )
+    return {
+        "event_id": event_id,
+        "version": settings.version or 0,
+        "visible": settings.tallies_visible,
+        "rows": rows,
+        "top": max((votes for _, votes in rows), default=0) or 1,
+    }
+
+
 def _begin(actor, event_id: int, expected: int | None) -> tuple[Event, JamSession, list[Pitch]]:
     """Check the actor hosts the jam, lock the session, refuse a stale action.
 

@@ -6,14 +6,16 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..errors import Conflict, ValidationFailed
 from ..events.models import Event
 from ..jams import services as jams
 from ..live.services import follow_from_here
 from ..templating import viewer_timezone
-from ..web import is_htmx, redirect_to, render
+from ..web import absolute_url, is_htmx, redirect_to, render
 from . import services
+from .qr import qr_svg
 
 bp = Blueprint("sessions", __name__)
 
@@ -136,6 +138,16 @@ def _audience(event: Event):
 def audience(event_id: int):
     event = jams.get_jam(current_user, event_id)
     follow_from_here(event.id)
+    if request.args.get("view") == "projector":
+        audience_url = absolute_url("sessions.audience", event_id=event.id)
+        return render(
+            "sessions/projector.html",
+            event=event,
+            stage=services.stage(event.id),
+            chart=services.tally_chart(event.id),
+            audience_url=audience_url,
+            qr=Markup(qr_svg(audience_url, "QR code: open the live view on your phone")),
+        )
     return render("sessions/live.html", "sessions/_audience.html", **_audience(event))
 
 

@@ -46,6 +46,8 @@
       if (!window.mlcLive) return;
       if (document.getElementById("console")) {
         window.mlcLive.reload(["#console"]);
+      } else if (document.getElementById("projector")) {
+        window.mlcLive.reload(["#projector"]);
       } else {
         window.setTimeout(function () { window.mlcLive.reload(["#audience"]); },
           Math.random() * 1000);
