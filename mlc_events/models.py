@@ -2,7 +2,7 @@
 
 from .auth.models import LoginFailure, User
 from .events.models import RSVP, Event, event_hosts
-from .jams.models import Comment, JamSettings, Offer, Pitch, PitchTag, Vote
+from .jams.models import Comment, JamSettings, Offer, Pitch, PitchTag, QuestionVote, Vote
 from .notices.models import Notice
 from .outbox.models import OutgoingMail
 from .series.models import Series, StandingRSVP, series_hosts
@@ -20,6 +20,7 @@ __all__ = [
     "OutgoingMail",
     "Pitch",
     "PitchTag",
+    "QuestionVote",
     "Series",
     "SessionResult",
     "StandingRSVP",

@@ -10,9 +10,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -190,6 +192,11 @@ class Comment(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # A question asked during a live session (sessions/): it stays on the pitch as a comment.
+    is_question: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept equal to its question_votes rows, in the transaction that changes them.
+    upvotes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
 
@@ -204,3 +211,14 @@ class Comment(db.Model):
     @property
     def is_deleted(self) -> bool:
         return self.status == "deleted"
+
+
+class QuestionVote(db.Model):
+    """A member's upvote on a question; one each (the primary key holds under concurrency)."""
+
+    __tablename__ = "question_votes"
+    __table_args__ = (PrimaryKeyConstraint("comment_id", "user_id"),)
+
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,16 +20,18 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from ..database import utcnow
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..events.models import Event
 from ..extensions import db
 from ..jams import services as jams
-from ..jams.models import Pitch
+from ..jams.models import Comment, Pitch, QuestionVote
+from ..markdown import render_markdown
 from . import live
 from .models import DEFAULT_TIMER, VOTING, JamSession, SessionResult
 
@@ -495,3 +497,121 @@ def results_csv(actor, event_id: int) -> str:
             ]
         )
     return out.getvalue()
+
+
+# --- questions ------------------------------------------------------------------------------
+# A question is a comment on the pitch being presented (is_question): members upvote each
+# other's, hosts mark one answered or hide it (jams.hide_comment). After the session they stay
+# on the pitch as its comments. Questions stay open while voting is closed.
+
+TOP_QUESTIONS = 5
+
+
+def questions(pitch_id: int | None) -> list[Comment]:
+    """A pitch's visible questions: open ones by upvotes (then oldest first), answered last."""
+    if pitch_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .where(
+                Comment.pitch_id == pitch_id,
+                Comment.is_question.is_(True),
+                Comment.status == "visible",
+            )
+            .order_by(
+                Comment.answered_at.is_not(None), Comment.upvotes.desc(), Comment.created_at
+            )
+        )
+    )
+
+
+def ask(actor, event_id: int, body: str) -> Comment:
+    """Ask the presenter a question about the pitch being presented.
+
+    :raises ValidationFailed: an empty or huge question.
+    :raises Conflict: no pitch is being presented (not started, between pitches, ended).
+    """
+    jams._require_member(actor, "Sign in to ask a question.")
+    event = jams.get_jam(actor, event_id)
+    session = session_for(event.id)
+    if session.phase == "ended":
+        raise Conflict("The session has ended: questions are closed. Comment on the pitch instead.")
+    pitch = current_pitch(session) if session.is_running else None
+    if pitch is None:
+        raise Conflict("Questions open while a pitch is being presented.")
+    body = jams.clean_body(body)
+    question = Comment(
+        event_id=event.id,
+        pitch_id=pitch.id,
+        author_id=actor.id,
+        body=body,
+        body_html=render_markdown(body),
+        is_question=True,
+    )
+    db.session.add(question)
+    db.session.commit()
+    live.publish_questions(event.id, pitch.id)
+    return question
+
+
+def _question(viewer, comment_id: int) -> Comment:
+    comment = jams.get_comment(viewer, comment_id)
+    if not comment.is_question:
+        raise NotFound("There is no such question.")
+    return comment
+
+
+def upvote(actor, comment_id: int) -> bool:
+    """Toggle the actor's upvote on a question; return whether it is on.
+
+    :raises PermissionDenied: one's own question.
+    :raises Conflict: a hidden or deleted question, or the session has ended.
+    """
+    jams._require_member(actor, "Sign in to upvote questions.")
+    question = _question(actor, comment_id)
+    if question.author_id == actor.id:
+        raise PermissionDenied("You can't upvote your own question.")
+    if not question.is_visible:
+        raise Conflict("This question was removed.")
+    if session_for(question.event_id).phase == "ended":
+        raise Conflict("The session has ended: questions are closed.")
+    question = jams._lock_comment(question.id)
+    mine = db.session.get(QuestionVote, (question.id, actor.id))
+    if mine is None:
+        db.session.add(QuestionVote(comment_id=question.id, user_id=actor.id))
+    else:
+        db.session.delete(mine)
+    db.session.flush()
+    question.upvotes = db.session.scalar(
+        select(func.count()).select_from(QuestionVote).where(QuestionVote.comment_id == question.id)
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same member's double click, twice at once
+        db.session.rollback()
+        return True
+    live.publish_questions(question.event_id, question.pitch_id)
+    return mine is None
+
+
+def mark_answered(actor, comment_id: int, answered: bool = True) -> Comment:
+    """Mark a question answered (or open again): the jam's hosts only.
+
+    :raises PermissionDenied: not a host of the jam.
+    """
+    question = _question(actor, comment_id)
+    event = jams.get_managed_jam(actor, question.event_id)
+    question = jams._lock_comment(question.id)
+    question.answered_at = utcnow() if answered else None
+    db.session.commit()
+    live.publish_questions(event.id, question.pitch_id)
+    return question
+
+
+def hide_question(actor, comment_id: int) -> Comment:
+    """Hide a question (the jam's hosts; its author is told, as for any comment)."""
+    question = _question(actor, comment_id)
+    jams.hide_comment(actor, question.id)
+    live.publish_questions(question.event_id, question.pitch_id)
+    return question

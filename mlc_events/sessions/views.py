@@ -72,6 +72,7 @@ def _console(event: Event, status: int = 200, error: str | None = None, **extra)
         error=error,
         results=services.results(current_user, event.id),
         results_event_id=event.id,
+        questions=services.questions(session.current_pitch_id),
         tz=viewer_timezone() or event.timezone,
         minutes=extra.get("minutes", session.timer_seconds // 60),
         minutes_error=extra.get("minutes_error"),
@@ -129,6 +130,7 @@ def _audience(event: Event):
         "voting_closed": voting_closed,
         "back": url_for("sessions.audience", event_id=event.id),
         "results": services.results(current_user, event.id) if session.revealed else None,
+        "questions": services.questions(pitch.id if pitch else None),
         "results_event_id": event.id,
         "tz": viewer_timezone() or event.timezone,
     }
@@ -145,6 +147,7 @@ def audience(event_id: int):
             event=event,
             stage=services.stage(event.id),
             chart=services.tally_chart(event.id),
+            questions=services.questions(services.session_for(event.id).current_pitch_id),
             audience_url=audience_url,
             qr=Markup(qr_svg(audience_url, "QR code: open the live view on your phone")),
         )
@@ -175,3 +178,74 @@ def results_csv(event_id: int):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="jam-{event_id}-results.csv"'},
     )
+
+
+# --- questions ------------------------------------------------------------------------------
+
+
+def _back_to_live(event_id: int):
+    return redirect_to(url_for("sessions.audience", event_id=event_id))
+
+
+@bp.post("/events/<int:event_id>/questions")
+@login_required
+def ask(event_id: int):
+    event = jams.get_jam(current_user, event_id)
+    body = request.form.get("body", "")
+    try:
+        question = services.ask(current_user, event.id, body)
+    except (Conflict, ValidationFailed) as exc:
+        context = {**_audience(event), "ask_error": exc.message, "ask_body": body}
+        if is_htmx():
+            return render("sessions/_ask.html", status=exc.status, **context)
+        return render("sessions/live.html", status=exc.status, **context)
+    if not is_htmx():
+        flash("Your question is in.")
+        return _back_to_live(event.id)
+    return render(
+        "sessions/_ask_answer.html",
+        **_audience(event),
+        asked=True,
+        pitch_id=question.pitch_id,
+    )
+
+
+@bp.post("/questions/<int:comment_id>/upvote")
+@login_required
+def upvote(comment_id: int):
+    services.upvote(current_user, comment_id)
+    question = jams.get_comment(current_user, comment_id)
+    if not is_htmx():
+        return _back_to_live(question.event_id)
+    return render(
+        "sessions/_questions.html",
+        pitch_id=question.pitch_id,
+        questions=services.questions(question.pitch_id),
+    )
+
+
+def _host_question_action(comment_id: int, action) -> object:
+    question = jams.get_comment(current_user, comment_id)
+    event = jams.get_managed_jam(current_user, question.event_id)
+    try:
+        action(current_user, comment_id)
+    except (Conflict, ValidationFailed) as exc:
+        return _console(event, exc.status, exc.message)
+    if is_htmx():
+        return _console(event)
+    return redirect_to(url_for("sessions.console", event_id=event.id))
+
+
+@bp.post("/questions/<int:comment_id>/answered")
+@login_required
+def answered(comment_id: int):
+    answered = request.form.get("answered", "on") != "off"
+    return _host_question_action(
+        comment_id, lambda actor, cid: services.mark_answered(actor, cid, answered)
+    )
+
+
+@bp.post("/questions/<int:comment_id>/hide")
+@login_required
+def hide_question(comment_id: int):
+    return _host_question_action(comment_id, services.hide_question)

@@ -40,8 +40,23 @@
   // The session changed (another pitch, voting, the timer): the stage came with the message;
   // the controls differ per viewer, so each page fetches its own. The audience spreads its
   // reloads over a second; hosts reload at once.
+  // Nobody upvotes their own question (the server refuses it too).
+  var viewer = document.getElementById("jam-viewer");
+  var me = viewer ? viewer.getAttribute("data-user-id") : "";
+  function ownQuestions(root) {
+    if (!me || !root.querySelectorAll) return;
+    root.querySelectorAll('.question[data-author-id="' + me + '"] .upvote').forEach(function (form) {
+      form.hidden = true;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { ownQuestions(document); });
+  document.addEventListener("htmx:after:swap", function () { ownQuestions(document); });
+
   var live = document.getElementById("live");
   if (live) {
+    live.addEventListener("jam-questions", function () {
+      if (window.mlcLive && document.getElementById("console")) window.mlcLive.reload(["#console"]);
+    });
     live.addEventListener("jam-session", function () {
       if (!window.mlcLive) return;
       if (document.getElementById("console")) {
