@@ -3,8 +3,10 @@
     .venv/bin/python -m tests.browser.make_screenshots [--out docs/screenshots]
 
 Writes home.png (the home page, signed out), event.png (a reading group seen by
-member@example.org after "I'm going") and waitlist.png (the full "Mentoring office hours"
-after "Join the waitlist"). Builds its own app on a throwaway SQLite file, migrates and seeds
+member@example.org after "I'm going"), waitlist.png (the full "Mentoring office hours"
+after "Join the waitlist"), jam.png, series.png, calendar.png, and the seeded jam run live:
+console.png (the host), live-phone.png (a member's phone), projector.png and results.png.
+Builds its own app on a throwaway SQLite file, migrates and seeds
 it, and serves it over HTTP with the app's CSP on; any script error, console error or CSP
 violation on the way makes it exit non-zero. Not a test: pytest does not collect it.
 """
@@ -51,6 +53,63 @@ def _event_ids(app) -> tuple[int, int]:
             select(Event.id).where(Event.title == "Mentoring office hours")
         )
     return reading, mentoring
+
+
+def _live_session(app, browser, watch, base, jam_id, member, out: Path) -> list[Path]:
+    """The seeded jam run live: the host's console, a phone, the projector, the results."""
+    from playwright.sync_api import expect
+
+    from mlc_events.auth.models import User
+    from mlc_events.sessions import services as sessions
+
+    with app.app_context():
+        jam = db.session.get(Event, jam_id)
+        host = jam.hosts[0]
+        host_email = host.email
+        sessions.start(host, jam_id)
+        sessions.set_timer(host, jam_id, 4)
+        sessions.start_timer(host, jam_id)
+        sessions.set_voting(host, jam_id, "current")
+        asker = db.session.scalar(select(User).where(User.email == "grace@example.org"))
+        question = sessions.ask(asker, jam_id, "How would you measure **success** after a month?")
+        other = db.session.scalar(select(User).where(User.email == "alan@example.org"))
+        sessions.upvote(other, question.id)
+        sessions.ask(other, jam_id, "Is there a dataset to start from?")
+    shots = []
+    console = watch.open(browser, timezone_id="Europe/Berlin")
+    console.goto(f"{base}/auth/login")
+    console.get_by_label("Email").fill(host_email)
+    console.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    console.get_by_role("button", name="Sign in").click()
+    console.goto(f"{base}/events/{jam_id}/host")
+    expect(console.locator("#console .stage-title")).to_be_visible()
+    shots.append(out / "console.png")
+    # caret="initial": Playwright otherwise marks inputs with style="" to hide the caret, which
+    # htmx copies on its next swap and the CSP (rightly) refuses.
+    console.screenshot(path=shots[-1], full_page=True, caret="initial")
+
+    phone = watch.open(browser, viewport={"width": 390, "height": 844})
+    phone.context.add_cookies(member.context.cookies())
+    phone.goto(f"{base}/events/{jam_id}/live")
+    expect(phone.locator(".stage-title")).to_be_visible()
+    shots.append(out / "live-phone.png")
+    phone.screenshot(path=shots[-1], full_page=True, caret="initial")
+
+    projector = watch.open(browser, viewport={"width": 1600, "height": 900})
+    projector.goto(f"{base}/events/{jam_id}/live?view=projector")
+    expect(projector.locator(".projector-qr svg")).to_be_visible()
+    shots.append(out / "projector.png")
+    projector.screenshot(path=shots[-1], caret="initial")
+
+    with app.app_context():
+        host = db.session.scalar(select(User).where(User.email == host_email))
+        sessions.set_voting(host, jam_id, "off")
+        sessions.reveal(host, jam_id)
+    member.goto(f"{base}/events/{jam_id}/results")
+    expect(member.locator(".results-chart")).to_be_visible()
+    shots.append(out / "results.png")
+    member.screenshot(path=shots[-1], full_page=True)
+    return shots
 
 
 def take(out: Path) -> list[Path]:
@@ -114,6 +173,8 @@ def take(out: Path) -> list[Path]:
                 page.goto(f"{base}/account/calendar")
                 shots.append(out / "calendar.png")
                 page.screenshot(path=shots[-1])
+
+                shots += _live_session(app, browser, watch, base, jam_id, page, out)
                 watch.assert_clean()
             finally:
                 browser.close()
