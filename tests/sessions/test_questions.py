@@ -81,13 +81,15 @@ def test_hidden_questions_leave_the_list_and_their_author_is_told(running, make_
         services.upvote(make_user(), question.id)
 
 
-def test_after_the_session_the_questions_are_the_pitchs_comments(running, make_user):
+def test_after_the_session_the_questions_are_the_pitchs_comments(running, make_user, client):
     jam, host, pitches = running
     services.ask(make_user(), jam.id, "What about *compute*?")
     services.end(host, jam.id)
     threads = jams.comments_on(jam.id, pitches[0].id)
     assert [t.comment.body for t in threads] == ["What about *compute*?"]
     assert "<em>compute</em>" in threads[0].comment.body_html
+    page = html.unescape(client.get(f"/pitches/{pitches[0].id}").get_data(as_text=True))
+    assert '<span class="badge">Question</span>' in page and "What about" in page
 
 
 def test_each_change_reaches_the_audience_the_projector_and_the_consoles(app, running, make_user):
