@@ -66,9 +66,10 @@ class LiveServer:
     The app's own headers (the strict CSP among them) are left as they are.
     """
 
-    def __init__(self, app, host: str = "127.0.0.1"):
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
+        """``port`` 0 picks a free one; pass an old server's port to restart in its place."""
         self.app = app
-        self.server = make_server(host, 0, app, threaded=True)
+        self.server = make_server(host, port, app, threaded=True)
         self.url = f"http://{host}:{self.server.server_port}"
         app.config["BASE_URL"] = self.url
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
