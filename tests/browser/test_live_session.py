@@ -319,3 +319,59 @@ def test_the_console_and_the_audience_view_pass_axe(new_page, live_server, live_
     _open_live(member, f"{base}/events/{jam['id']}/live")
     expect(member.get_by_role("button", name="Vote for")).to_be_visible()
     axe(member)
+
+
+def test_the_projector_shows_questions_tallies_and_results_live(
+    new_page, live_server, live_app, data
+):
+    """Host console, a member on a phone, the projector: the member asks a question and
+    votes, the projector shows both; the host closes voting and reveals the results."""
+    base = live_server
+    host_user = data.user(role="host", display_name="Hana Host")
+    member_user = data.user(display_name="Mo Member")
+    jam, pitch_ids = _jam_with_pitches(live_app, data, hosts=[host_user["id"]])
+    host = new_page()
+    member = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    projector = new_page(viewport={"width": 1600, "height": 900})
+    _sign_in(host, base, host_user)
+    _sign_in(member, base, member_user)
+    _open_live(host, f"{base}/events/{jam['id']}/host")
+    host.get_by_role("button", name="Start the session").click()
+    host.get_by_role("button", name="Open voting for this pitch").click()
+    _open_live(member, f"{base}/events/{jam['id']}/live")
+    _open_live(projector, f"{base}/events/{jam['id']}/live?view=projector")
+    expect(projector.locator(".projector-qr svg title")).to_have_text(
+        "QR code: open the live view on your phone"
+    )
+    expect(projector.locator(".stage-title")).to_have_text(TITLES[0])
+
+    # The member asks; their own page shows it at once, the projector and console within 2 s.
+    member.get_by_label("Your question about this pitch").fill("Which proteins **first**?")
+    member.get_by_role("button", name="Ask").click()
+    expect(member.locator(f"#questions-{pitch_ids[0]}")).to_contain_text("Which proteins first?")
+    expect(member.locator(f"#questions-{pitch_ids[0]} .upvote")).to_be_hidden()  # their own
+    expect(projector.locator(f"#top-questions-{jam['id']}")).to_contain_text(
+        "Which proteins first?", timeout=LIVE
+    )
+    expect(host.locator(".console-questions")).to_contain_text("Which proteins first?",
+                                                               timeout=LIVE)  # fmt: skip
+
+    # The member votes; the projector's chart follows.
+    member.locator(f"#vote-{pitch_ids[0]}").get_by_role("button", name="Vote for").click()
+    expect(projector.locator(f"#tally-chart-{jam['id']} meter").first).to_have_attribute(
+        "value", "1", timeout=LIVE
+    )
+
+    # The host marks the question answered, closes voting and reveals the results.
+    host.locator(".console-questions").get_by_role("button", name="Mark answered").click()
+    expect(member.locator(f"#questions-{pitch_ids[0]}")).to_contain_text("Answered", timeout=LIVE)
+    host.get_by_role("button", name="Close voting").click()
+    host.get_by_role("button", name="Reveal the results to everyone").click()
+    results = member.locator(f"#results-{jam['id']}")
+    expect(results).to_be_visible(timeout=LIVE + 1000)  # the audience reloads, spread out
+    expect(results.locator("tbody tr").first).to_contain_text(TITLES[0])
+    expect(results.locator("svg.results-chart rect")).to_have_count(3)
+
+    violations = harness.run_axe(projector, harness.axe_source())
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert not serious, harness.format_violations(serious)
