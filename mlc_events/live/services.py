@@ -95,15 +95,16 @@ def stop_live(app) -> int:
     return app.extensions["broker"].close_streams()
 
 
-def announce(event_id: int, name: str) -> None:
+def announce(event_id: int, name: str, data: str = "") -> None:
     """Send a named event (no HTML): each page reloads what depends on it, for its viewer.
 
     For rare changes that alter every viewer's controls (a host closing voting): the stream
-    still renders nothing per viewer; each page asks for its own copy.
+    still renders nothing per viewer; each page asks for its own copy. ``data``: a little
+    text for the page (the version it announces, so a page already there can skip it).
     """
     if current_app.config.get("LIVE_UPDATES", True):
         _end_read_transaction()
-        broker().publish(channel(event_id), "", name)
+        broker().publish(channel(event_id), data, name)
 
 
 def init_live(app) -> None:

@@ -14,12 +14,15 @@ QUESTIONS_CHANGED = "jam-questions"
 def publish_session(event_id: int) -> None:
     from .services import stage
 
+    shown = stage(event_id)
     publish(
         event_id,
-        partial(f"#stage-{event_id}", "sessions/_stage.html", stage=stage(event_id)),
+        partial(f"#stage-{event_id}", "sessions/_stage.html", stage=shown),
         chart_part(event_id),
     )
-    announce(event_id, SESSION_CHANGED)
+    # The version lets a console that already shows it (the host who acted) skip the reload,
+    # and keep the message it shows (e.g. "another host changed the session").
+    announce(event_id, SESSION_CHANGED, str(shown["session"].version))
 
 
 def chart_part(event_id: int) -> Part:

@@ -57,9 +57,12 @@
     live.addEventListener("jam-questions", function () {
       if (window.mlcLive && document.getElementById("console")) window.mlcLive.reload(["#console"]);
     });
-    live.addEventListener("jam-session", function () {
+    live.addEventListener("jam-session", function (evt) {
       if (!window.mlcLive) return;
-      if (document.getElementById("console")) {
+      var panel = document.getElementById("console");
+      if (panel) {
+        var announced = Number(evt.detail && evt.detail.data);
+        if (announced && Number(panel.getAttribute("data-version")) >= announced) return;
         window.mlcLive.reload(["#console"]);
       } else if (document.getElementById("projector")) {
         window.mlcLive.reload(["#projector"]);

@@ -375,3 +375,28 @@ def test_the_projector_shows_questions_tallies_and_results_live(
     violations = harness.run_axe(projector, harness.axe_source())
     serious = [v for v in violations if v["impact"] in ("serious", "critical")]
     assert not serious, harness.format_violations(serious)
+
+
+def test_every_screen_shows_times_up_at_zero(new_page, live_server, live_app, data):
+    """The cue at zero: each screen's countdown reaches it on its own, from the server's end."""
+    from datetime import timedelta
+
+    from mlc_events.sessions.live import publish_session
+
+    base = live_server
+    host_user = data.user(role="host")
+    jam, _ = _jam_with_pitches(live_app, data, hosts=[host_user["id"]])
+    _as_host(live_app, host_user["id"], sessions.start, jam["id"])
+    _as_host(live_app, host_user["id"], sessions.start_timer, jam["id"])
+    audience, projector = new_page(viewport=PHONE), new_page()
+    _open_live(audience, f"{base}/events/{jam['id']}/live")
+    _open_live(projector, f"{base}/events/{jam['id']}/live?view=projector")
+    with live_app.app_context():  # fast-forward: two seconds left
+        session = db.session.get(sessions.JamSession, jam["id"])
+        session.timer_ends_at = utcnow() + timedelta(seconds=2)
+        db.session.commit()
+        publish_session(jam["id"])
+    for page in (audience, projector):
+        expect(page.locator(".timer-value")).to_have_text("0:00", timeout=4000)
+        expect(page.locator(".timer")).to_have_class("timer timer-running timer-done")
+        expect(page.locator(".timer-cue")).to_have_text("Time's up")
