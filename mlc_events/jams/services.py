@@ -149,7 +149,12 @@ def update_settings(actor, event_id: int, data: SettingsInput) -> JamSettings:
         settings.vote_budget = data.vote_budget
     settings.updated_at = utcnow()
     settings.version += 1
+    from ..sessions import services as sessions  # a running live session follows the rules
+
+    session_changed = sessions.follow_rules(event.id, settings)
     db.session.commit()
+    if session_changed:
+        sessions.live.publish_session(event.id)
     live.publish_tallies(
         event_id, list(db.session.scalars(select(Pitch).where(Pitch.event_id == event_id)))
     )
@@ -167,7 +172,7 @@ def get_managed_jam(actor, event_id: int) -> Event:
     _require_member(actor, "Sign in first.")
     event = get_jam(actor, event_id)
     if not can_manage(actor, event):
-        raise PermissionDenied("Only the jam's hosts can change its settings.")
+        raise PermissionDenied("Only the jam's hosts can do that.")
     return event
 
 

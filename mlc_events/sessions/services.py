@@ -29,6 +29,7 @@ from ..database import utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..events.models import Event
 from ..extensions import db
+from ..jams import live as jam_live
 from ..jams import services as jams
 from ..jams.models import Comment, Pitch, QuestionVote
 from ..markdown import render_markdown
@@ -136,15 +137,18 @@ def tally_chart(event_id: int) -> dict:
     }
 
 
-def _begin(actor, event_id: int, expected: int | None) -> tuple[Event, JamSession, list[Pitch]]:
+def _begin(
+    actor, event_id: int, expected: int | None, ending: bool = False
+) -> tuple[Event, JamSession, list[Pitch]]:
     """Check the actor hosts the jam, lock the session, refuse a stale action.
 
     :raises PermissionDenied: not a host of the jam.
-    :raises Conflict: the jam was cancelled, or the session changed since ``expected``.
+    :raises Conflict: the jam was cancelled (only ending is left), or the session changed
+        since ``expected``.
     """
     event = jams.get_managed_jam(actor, event_id)
-    if event.is_cancelled:
-        raise Conflict("This jam was cancelled: there is no session to run.")
+    if event.is_cancelled and not ending:
+        raise Conflict("This jam was cancelled: the only thing left to do is end the session.")
     session = _lock_session(event.id)
     if expected is not None and expected != session.version:
         db.session.rollback()
@@ -160,7 +164,11 @@ def _require_running(session: JamSession) -> None:
 
 
 def _save(event: Event, session: JamSession, pitches: list[Pitch]) -> JamSession:
-    session.order = [p.id for p in pitches]
+    ids = [p.id for p in pitches]
+    current = session.current_pitch_id
+    if current is not None and current not in ids and current in session.order:
+        ids.insert(_done(session, pitches), current)  # withdrawn on stage: it keeps its place
+    session.order = ids
     session.version += 1
     session.updated_at = utcnow()
     db.session.commit()
@@ -178,11 +186,27 @@ def _present(session: JamSession, pitch: Pitch | None) -> None:
     _stop_timer(session)
 
 
-def _index(session: JamSession, pitches: list[Pitch]) -> int:
+def _done(session: JamSession, pitches: list[Pitch]) -> int:
+    """How many of the queue's pitches come before the next one to present: those presented
+    so far and the one on stage. A pitch withdrawn while on stage keeps its place."""
+    current = session.current_pitch_id
+    if not session.is_running or current is None:
+        return 0
     ids = [p.id for p in pitches]
-    if session.current_pitch_id in ids:
-        return ids.index(session.current_pitch_id)
-    return -1  # withdrawn meanwhile: "next" goes to the first one
+    if current in ids:
+        return ids.index(current) + 1
+    order = session.order
+    if current not in order:
+        return 0
+    place = {pitch_id: n for n, pitch_id in enumerate(order)}
+    return sum(1 for pitch_id in ids if place.get(pitch_id, len(order)) < place[current])
+
+
+def _on_stage(session: JamSession) -> Pitch:
+    pitch = current_pitch(session)
+    if pitch is None:
+        raise Conflict("No pitch is being presented (it may have been withdrawn): go to the next.")
+    return pitch
 
 
 def _set_voting(event: Event, session: JamSession, scope: str) -> None:
@@ -193,6 +217,29 @@ def _set_voting(event: Event, session: JamSession, scope: str) -> None:
     session.voting = scope
     if closing:
         _freeze_results(session, settings)
+
+
+def follow_rules(event_id: int, settings) -> bool:
+    """The jam's settings changed voting (the settings form): a running session follows, so
+    there is one answer to "may I vote?". Call inside the settings' transaction; return
+    whether the session changed (the caller publishes it after the commit)."""
+    session = db.session.get(JamSession, event_id)
+    if session is None or not session.is_running:
+        return False
+    if not settings.voting_open:
+        scope = "off"
+    elif session.voting == "off":
+        scope = "all"
+    else:
+        scope = session.voting  # already open (for all, or for the pitch on stage)
+    if scope == session.voting:
+        return False
+    if scope == "off":
+        _freeze_results(session, settings)
+    session.voting = scope
+    session.version += 1
+    session.updated_at = utcnow()
+    return True
 
 
 def _freeze_results(session: JamSession, settings) -> None:
@@ -210,6 +257,7 @@ def _freeze_results(session: JamSession, settings) -> None:
             )
         )
     session.results_at = utcnow()
+    session.revealed = False  # a new round's results wait for their own reveal
 
 
 # --- the session ----------------------------------------------------------------------------
@@ -242,7 +290,9 @@ def step(actor, event_id: int, by: int, expected: int | None = None) -> JamSessi
     """
     event, session, pitches = _begin(actor, event_id, expected)
     _require_running(session)
-    target = _index(session, pitches) + by
+    done = _done(session, pitches)
+    on_stage = session.current_pitch_id in [p.id for p in pitches]
+    target = done if by > 0 else done - (2 if on_stage else 1)
     if target >= len(pitches):
         raise Conflict("This is the last pitch: end the session, or go back.")
     if target < 0:
@@ -258,8 +308,9 @@ def skip(actor, event_id: int, expected: int | None = None) -> JamSession:
     """
     event, session, pitches = _begin(actor, event_id, expected)
     _require_running(session)
-    at = _index(session, pitches)
-    if at < 0 or at == len(pitches) - 1:
+    _on_stage(session)
+    at = _done(session, pitches) - 1
+    if at == len(pitches) - 1:
         raise Conflict("There is no pitch after this one to skip to.")
     skipped = pitches.pop(at)
     pitches.append(skipped)
@@ -282,6 +333,10 @@ def move(actor, event_id: int, pitch_id: int, by: int, expected: int | None = No
     to = at + by
     if not 0 <= to < len(pitches):
         raise Conflict("That pitch is already at the " + ("top." if by < 0 else "bottom."))
+    done = _done(session, pitches)
+    if (at < done) != (to < done):
+        # A pitch moved above the one on stage would never come up with "next".
+        raise Conflict("Pitches presented so far keep their places: reorder the ones to come.")
     pitches[at], pitches[to] = pitches[to], pitches[at]
     return _save(event, session, pitches)
 
@@ -294,7 +349,7 @@ def shuffle(actor, event_id: int, expected: int | None = None, rng=random) -> Ja
     event, session, pitches = _begin(actor, event_id, expected)
     if session.phase == "ended":
         raise Conflict("The session has ended.")
-    done = _index(session, pitches) + 1 if session.is_running else 0
+    done = _done(session, pitches)
     to_come = pitches[done:]
     if len(to_come) < 2:
         raise Conflict("There are not enough pitches still to come to shuffle.")
@@ -307,7 +362,7 @@ def end(actor, event_id: int, expected: int | None = None) -> JamSession:
 
     :raises Conflict: not running.
     """
-    event, session, pitches = _begin(actor, event_id, expected)
+    event, session, pitches = _begin(actor, event_id, expected, ending=True)
     _require_running(session)
     session.phase = "ended"
     session.ended_at = utcnow()
@@ -324,10 +379,8 @@ def set_timer(actor, event_id: int, minutes, expected: int | None = None) -> Jam
 
     :raises ValidationFailed: not a whole number of minutes between 1 and 30.
     """
-    try:
-        value = int(str(minutes).strip())
-    except ValueError:
-        value = None
+    raw = str(minutes).strip()
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else None
     if value is None or not MIN_MINUTES <= value <= MAX_MINUTES:
         raise ValidationFailed(
             "Please check the pitch time.",
@@ -336,9 +389,7 @@ def set_timer(actor, event_id: int, minutes, expected: int | None = None) -> Jam
     event, session, pitches = _begin(actor, event_id, expected)
     if session.phase == "ended":
         raise Conflict("The session has ended.")
-    session.timer_seconds = value * 60
-    if not session.timer_running:
-        session.timer_left = None
+    session.timer_seconds = value * 60  # the next pitch's; a running or paused timer goes on
     return _save(event, session, pitches)
 
 
@@ -349,8 +400,7 @@ def start_timer(actor, event_id: int, expected: int | None = None) -> JamSession
     """
     event, session, pitches = _begin(actor, event_id, expected)
     _require_running(session)
-    if session.current_pitch_id is None:
-        raise Conflict("No pitch is being presented.")
+    _on_stage(session)
     if session.timer_running:
         raise Conflict("The timer is already running.")
     left = session.timer_left if session.timer_left is not None else session.timer_seconds
@@ -404,8 +454,8 @@ def set_voting(actor, event_id: int, scope: str, expected: int | None = None) ->
         raise ValidationFailed("Open voting for all pitches or the current one, or close it.")
     event, session, pitches = _begin(actor, event_id, expected)
     _require_running(session)
-    if scope == "current" and session.current_pitch_id is None:
-        raise Conflict("No pitch is being presented.")
+    if scope == "current":
+        _on_stage(session)
     _set_voting(event, session, scope)
     return _save(event, session, pitches)
 
@@ -427,7 +477,11 @@ def reveal(actor, event_id: int, expected: int | None = None) -> JamSession:
     settings = jams._lock_settings(event.id)
     settings.tallies_visible = True
     settings.version += 1
-    return _save(event, session, pitches)
+    _save(event, session, pitches)
+    # Open boards and pitch pages show the tallies now too.
+    jam_live.publish_tallies(event.id, pitches)
+    jam_live.announce_rules(event.id)
+    return session
 
 
 @dataclass
@@ -459,7 +513,7 @@ def results(viewer, event_id: int) -> Results | None:
     frozen = db.session.execute(
         select(SessionResult, Pitch)
         .join(Pitch, Pitch.id == SessionResult.pitch_id)
-        .where(SessionResult.event_id == event.id)
+        .where(SessionResult.event_id == event.id, Pitch.status == "active")
         .order_by(SessionResult.rank, Pitch.created_at, Pitch.id)
     ).all()
     top = max((result.votes for result, _ in frozen), default=0) or 1
@@ -534,6 +588,9 @@ def ask(actor, event_id: int, body: str) -> Comment:
     """
     jams._require_member(actor, "Sign in to ask a question.")
     event = jams.get_jam(actor, event_id)
+    closed = jams.comments_closed_reason(event)
+    if closed:
+        raise Conflict(closed)
     session = session_for(event.id)
     if session.phase == "ended":
         raise Conflict("The session has ended: questions are closed. Comment on the pitch instead.")
@@ -574,6 +631,9 @@ def upvote(actor, comment_id: int) -> bool:
         raise PermissionDenied("You can't upvote your own question.")
     if not question.is_visible:
         raise Conflict("This question was removed.")
+    closed = jams.comments_closed_reason(jams.get_jam(actor, question.event_id))
+    if closed:
+        raise Conflict(closed)
     if session_for(question.event_id).phase == "ended":
         raise Conflict("The session has ended: questions are closed.")
     question = jams._lock_comment(question.id)

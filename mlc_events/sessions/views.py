@@ -24,7 +24,7 @@ def _form_int(name: str) -> int | None:
     raw = request.form.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise ValidationFailed("That request was garbled: reload the page and try again.")
     return int(raw)
 

@@ -271,7 +271,7 @@
     // The server could not replay what this page missed (a restart, a long sleep).
     live.addEventListener("resync", function () {
       reload(["#jam", "#pitch-detail", ".vote-box", ".offers", ".comments", "#audience",
-        "#console"]);
+        "#console", "#projector"]);
     });
     // A host changed the jam's rules (voting, submissions, tallies): the controls change for
     // everyone. Spread the reloads over a second so a full room does not ask at once.
