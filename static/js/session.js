@@ -4,12 +4,18 @@
 (function () {
   "use strict";
 
-  var offset = 0; // the server's clock minus this one, in ms
+  // The server's clock minus this one, in ms. Each stage says when the server rendered it; it
+  // reaches us a little later (or much later, replayed after a reconnect), which only ever
+  // makes the estimate too small: the largest one seen is the best.
+  var offset = null;
 
   function learnClock(root) {
     root.querySelectorAll(".timer[data-now]:not([data-clock])").forEach(function (timer) {
       var serverNow = Date.parse(timer.getAttribute("data-now"));
-      if (!isNaN(serverNow)) offset = serverNow - Date.now();
+      if (!isNaN(serverNow)) {
+        var seen = serverNow - Date.now();
+        offset = offset === null ? seen : Math.max(offset, seen);
+      }
       timer.setAttribute("data-clock", "");
     });
   }
@@ -29,7 +35,7 @@
     document.querySelectorAll(".timer[data-ends-at]").forEach(function (timer) {
       var ends = Date.parse(timer.getAttribute("data-ends-at"));
       if (isNaN(ends)) return;
-      show(timer, Math.max(0, Math.ceil((ends - (Date.now() + offset)) / 1000)));
+      show(timer, Math.max(0, Math.ceil((ends - (Date.now() + (offset || 0))) / 1000)));
     });
   }
 
