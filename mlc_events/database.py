@@ -62,3 +62,29 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+def lock_or_create(model, key: dict, defaults: dict):
+    """The row of ``model`` with ``key``, locked for this transaction; created with ``defaults``
+    first if missing (``INSERT ... ON CONFLICT DO NOTHING``, so two first requests at once
+    both end up with the one row). PostgreSQL: ``SELECT ... FOR UPDATE`` serialises everyone
+    who changes it; SQLite serialises write transactions anyway and drops the clause."""
+    from sqlalchemy import select
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from .extensions import db
+
+    query = (
+        select(model)
+        .filter_by(**key)
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
+    )
+    row = db.session.scalar(query)
+    if row is None:
+        dialect = db.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        db.session.execute(insert(model).values(**key, **defaults).on_conflict_do_nothing())
+        row = db.session.scalar(query)
+    return row

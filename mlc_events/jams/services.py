@@ -10,13 +10,11 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from ..auth.models import User
-from ..database import utcnow
+from ..database import lock_or_create, utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, SignInRequired, ValidationFailed
 from ..events.models import Event
 from ..events.services import can_manage, get_visible_event
@@ -89,35 +87,21 @@ def settings_for(event_id: int) -> JamSettings:
 def _lock_settings(event_id: int) -> JamSettings:
     """Lock the jam's settings row, creating it first if needed.
 
-    PostgreSQL: ``SELECT ... FOR UPDATE`` on this row serialises every vote of the jam, which
-    is what keeps the budget under concurrent requests. SQLite: write transactions are already
-    serialised (``BEGIN IMMEDIATE``) and the lock clause is dropped.
+    PostgreSQL: the row lock serialises every vote of the jam, which is what keeps the budget
+    under concurrent requests. SQLite: write transactions are already serialised.
     """
-    query = (
-        select(JamSettings)
-        .where(JamSettings.event_id == event_id)
-        .with_for_update(of=JamSettings)
-        .execution_options(populate_existing=True)
+    defaults = JamSettings.defaults(event_id)
+    return lock_or_create(
+        JamSettings,
+        {"event_id": event_id},
+        {
+            "submissions_open": defaults.submissions_open,
+            "voting_open": defaults.voting_open,
+            "vote_budget": None,
+            "tallies_visible": defaults.tallies_visible,
+            "updated_at": utcnow(),
+        },
     )
-    settings = db.session.scalar(query)
-    if settings is None:
-        dialect = db.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        defaults = JamSettings.defaults(event_id)
-        db.session.execute(
-            insert(JamSettings)
-            .values(
-                event_id=event_id,
-                submissions_open=defaults.submissions_open,
-                voting_open=defaults.voting_open,
-                vote_budget=None,
-                tallies_visible=defaults.tallies_visible,
-                updated_at=utcnow(),
-            )
-            .on_conflict_do_nothing()
-        )
-        settings = db.session.scalar(query)
-    return settings
 
 
 def update_settings(actor, event_id: int, data: SettingsInput) -> JamSettings:

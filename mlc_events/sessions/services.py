@@ -21,11 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from ..database import utcnow
+from ..database import lock_or_create, utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..events.models import Event
 from ..extensions import db
@@ -42,44 +40,24 @@ MAX_SECONDS = 3600  # what "add a minute" can reach
 STALE = "Another host changed the session a moment ago: here is where it is now. Try again."
 
 
+# A jam's session before anyone starts it.
+FRESH = {
+    "phase": "ready",
+    "queue": "",
+    "timer_seconds": DEFAULT_TIMER,
+    "voting": "off",
+    "version": 0,
+}
+
+
 def session_for(event_id: int) -> JamSession:
     """The jam's session, or a fresh one (not added) if nobody started it yet."""
-    return db.session.get(JamSession, event_id) or JamSession(
-        event_id=event_id,
-        phase="ready",
-        queue="",
-        timer_seconds=DEFAULT_TIMER,
-        voting="off",
-        version=0,
-    )
+    return db.session.get(JamSession, event_id) or JamSession(event_id=event_id, **FRESH)
 
 
 def _lock_session(event_id: int) -> JamSession:
     """Lock the session row (creating it first): hosts' actions on one jam run one at a time."""
-    query = (
-        select(JamSession)
-        .where(JamSession.event_id == event_id)
-        .with_for_update(of=JamSession)
-        .execution_options(populate_existing=True)
-    )
-    session = db.session.scalar(query)
-    if session is None:
-        insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        db.session.execute(
-            insert(JamSession)
-            .values(
-                event_id=event_id,
-                phase="ready",
-                queue="",
-                timer_seconds=DEFAULT_TIMER,
-                voting="off",
-                version=0,
-                updated_at=utcnow(),
-            )
-            .on_conflict_do_nothing()
-        )
-        session = db.session.scalar(query)
-    return session
+    return lock_or_create(JamSession, {"event_id": event_id}, {**FRESH, "updated_at": utcnow()})
 
 
 def queue(session: JamSession) -> list[Pitch]:
@@ -573,9 +551,7 @@ def questions(pitch_id: int | None) -> list[Comment]:
                 Comment.is_question.is_(True),
                 Comment.status == "visible",
             )
-            .order_by(
-                Comment.answered_at.is_not(None), Comment.upvotes.desc(), Comment.created_at
-            )
+            .order_by(Comment.answered_at.is_not(None), Comment.upvotes.desc(), Comment.created_at)
         )
     )
 
