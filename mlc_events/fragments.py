@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from flask import current_app
+from flask import current_app, g
 from markupsafe import Markup
 
 SIZE = 5000  # entries; a card or a comment is about 1 KB
@@ -85,7 +85,13 @@ def shared_fragment(template: str, key: Hashable, version: int | None = None, **
     entry = cache.get(full_key)
     if entry is None:
         context.setdefault("csrf_token", _slot)
-        html = current_app.jinja_env.get_template(template).render(context)
+        # Fragments cached inside this one keep the stand-in: only the outermost writes the
+        # viewer's token in (else one viewer's token would be cached for everyone).
+        g.fragment_depth = g.get("fragment_depth", 0) + 1
+        try:
+            html = current_app.jinja_env.get_template(template).render(context)
+        finally:
+            g.fragment_depth -= 1
         cache.put(full_key, html, version)
     else:
         html, cached_version = entry
@@ -93,7 +99,7 @@ def shared_fragment(template: str, key: Hashable, version: int | None = None, **
             html = html.replace(
                 f'data-version="{cached_version}"', f'data-version="{version}"', 1
             )
-    if CSRF_SLOT in html:
+    if CSRF_SLOT in html and not g.get("fragment_depth"):
         from .templating import csrf_token
 
         html = html.replace(CSRF_SLOT, csrf_token())

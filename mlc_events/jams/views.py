@@ -101,8 +101,34 @@ def pitch_card(pitch, settings: JamSettings, stats, event: Event):
     context = {"pitch": pitch, "settings": settings, "stats": stats, "event": event}
     if not isinstance(pitch, services.ReadOnlyRow):
         return Markup(render_template("jams/_pitch_card.html", **context))
-    key = (frozen(pitch), frozen(stats), settings.tallies_visible, event.id)
-    return shared_fragment("jams/_pitch_card.html", key, settings.version or 0, **context)
+    return shared_fragment(
+        "jams/_pitch_card.html", _card_key(pitch, settings, stats, event), settings.version or 0,
+        **context,
+    )  # fmt: skip
+
+
+def _card_key(pitch, settings: JamSettings, stats, event: Event) -> tuple:
+    return (frozen(pitch), frozen(stats), settings.tallies_visible, event.id)
+
+
+@bp.app_template_global()
+def board_item(pitch, settings: JamSettings, stats, event: Event, voter, voting_closed, back):
+    """A board item (_board_item.html: the card and the viewer's vote), one rendering per
+    content and kind of viewer."""
+    context = {
+        "pitch": pitch,
+        "settings": settings,
+        "stats": stats,
+        "event": event,
+        "voter": voter,
+        "voting_closed": voting_closed,
+        "back": back,
+        "current_user": current_user,
+    }
+    if not isinstance(pitch, services.ReadOnlyRow):
+        return Markup(render_template("jams/_board_item.html", **context))
+    key = (_card_key(pitch, settings, stats, event), _vote_key(pitch, voter, voting_closed, back))
+    return shared_fragment("jams/_board_item.html", key, settings.version or 0, **context)
 
 
 def _viewer_id() -> int | None:
@@ -113,11 +139,9 @@ def _viewer_id() -> int | None:
     return g.viewer_id
 
 
-@bp.app_template_global()
-def vote_box(pitch, voter, voting_closed, back: str):
-    """A board item's vote control (_vote.html): one rendering per kind of viewer."""
+def _vote_key(pitch, voter, voting_closed, back: str) -> tuple:
     voted = pitch.id in voter.voted
-    key = (
+    return (
         pitch.id,
         pitch.title,
         pitch.is_withdrawn,
@@ -128,9 +152,14 @@ def vote_box(pitch, voter, voting_closed, back: str):
         voting_closed,
         back,
     )
+
+
+@bp.app_template_global()
+def vote_box(pitch, voter, voting_closed, back: str):
+    """A board item's vote control (_vote.html): one rendering per kind of viewer."""
     return shared_fragment(
         "jams/_vote.html",
-        key,
+        _vote_key(pitch, voter, voting_closed, back),
         pitch=pitch,
         voter=voter,
         voting_closed=voting_closed,
@@ -202,6 +231,37 @@ def new_pitch_form(jam: JamView):
         request.args.get("tag"),
     )
     return shared_fragment("jams/_pitch_form.html", key, **context)
+
+
+@bp.app_template_global()
+def comment_thread(thread, discussion: Discussion, tz: str):
+    """A top-level comment with its controls, replies and reply box (_comment_item.html), as
+    one viewer sees it: one rendering per kind of viewer (whose comments in it are theirs,
+    host or not, signed in or not) serves everyone alike."""
+    comments = [thread.comment, *thread.replies]
+    context = {
+        "comment": thread.comment,
+        "replies": thread.replies,
+        "discussion": discussion,
+        "tz": tz,
+        "current_user": current_user,
+    }
+    ids = {c.id for c in comments}
+    busy = discussion.editing in ids or discussion.failed_form == f"reply-{thread.comment.id}"
+    if busy or not all(isinstance(c, services.ReadOnlyRow) for c in comments):
+        return Markup(render_template("jams/_comment_item.html", **context))
+    viewer = _viewer_id()
+    key = (
+        tuple(c.cache_key for c in comments),
+        tuple(c.author_id == viewer for c in comments),
+        viewer is not None,
+        discussion.can_moderate,
+        discussion.edits_closed,
+        discussion.closed,
+        discussion.key,
+        tz,
+    )
+    return shared_fragment("jams/_comment_item.html", key, **context)
 
 
 @bp.app_template_global()
