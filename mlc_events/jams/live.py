@@ -14,7 +14,7 @@ from ..sessions.live import chart_part, session_running
 from .models import Comment, Offer, Pitch
 
 
-def publish_tallies(event_id: int, pitches: list[Pitch]) -> None:
+def publish_tallies(event_id: int, pitches: list[Pitch], chart: bool | None = None) -> None:
     """Send the pitches' tallies; in a burst only the latest of each reaches the viewers.
 
     The settings (and their version) are read before the pitches, so a tally is never
@@ -32,7 +32,8 @@ def publish_tallies(event_id: int, pitches: list[Pitch]) -> None:
         )
         for p in pitches
     ]
-    if session_running(event_id):  # a projector may be showing the chart
+    # A running session's projector shows the chart (``chart``: the caller knows already).
+    if chart if chart is not None else session_running(event_id):
         parts.append(chart_part(event_id))
     publish(event_id, *parts)
 

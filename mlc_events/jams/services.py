@@ -648,7 +648,10 @@ def budget_message(budget: int) -> str:
 def vote_refused_reason(event_id: int, pitch_id: int) -> str | None:
     """Why a running live session refuses a vote for this pitch (voting open for the pitch
     being presented only), or None."""
-    session = db.session.get(JamSession, event_id)
+    return _session_refusal(db.session.get(JamSession, event_id), pitch_id)
+
+
+def _session_refusal(session: JamSession | None, pitch_id: int) -> str | None:
     if session is None or session.phase != "running" or session.voting != "current":
         return None
     if session.current_pitch_id == pitch_id:
@@ -672,7 +675,9 @@ def cast_vote(actor, pitch_id: int, vote: bool | None = None) -> bool:
     pitch = _lock_pitch(pitch_id)
     if pitch.is_withdrawn:
         raise Conflict("This pitch was withdrawn: it takes no votes.")
-    closed = voting_closed_reason(event, settings) or vote_refused_reason(event.id, pitch.id)
+    live_session = db.session.get(JamSession, event.id)
+    session_running = live_session is not None and live_session.phase == "running"
+    closed = voting_closed_reason(event, settings) or _session_refusal(live_session, pitch.id)
     if closed:
         raise Conflict(closed)
     existing = db.session.scalar(
@@ -696,7 +701,7 @@ def cast_vote(actor, pitch_id: int, vote: bool | None = None) -> bool:
     )
     settings.version += 1
     db.session.commit()
-    live.publish_tallies(pitch.event_id, [pitch])
+    live.publish_tallies(pitch.event_id, [pitch], chart=session_running)
     return want
 
 
