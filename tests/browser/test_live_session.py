@@ -65,10 +65,23 @@ def _timers(pages, event_id: int) -> list[int]:
     ]
 
 
-def _server_seconds_left(app, event_id: int) -> float:
+def _timer_gaps(pages, app, event_id: int) -> list[float]:
+    """How far ahead of the server's exact seconds left each page's timer is, each read at once
+    after the page's. A screen shows whole seconds rounded up and redraws four times a second,
+    so a page in sync is between 0 and 1.25 s ahead."""
     with app.app_context():
         ends = db.session.get(sessions.JamSession, event_id).timer_ends_at
-        return (ends - utcnow()).total_seconds()
+    return [
+        round(_timers((page,), event_id)[0] - (ends - utcnow()).total_seconds(), 2)
+        for page in pages
+    ]
+
+
+def _in_sync(gaps: list[float]) -> bool:
+    """Every screen in sync with the server: 0 to 1.25 s ahead (see above), give or take half a
+    second for the page's estimate of the server's clock (learnt from when the stage it got
+    was rendered, which reaches it a little later on a busy machine)."""
+    return all(-0.5 <= gap <= 1.75 for gap in gaps)
 
 
 def _mark(page, selector: str) -> None:
@@ -118,11 +131,11 @@ def test_the_audience_follows_the_host_live(new_page, live_server, live_app, dat
     first = _timers((host, member, viewer), jam["id"])
     time.sleep(1.3)
     shown = _timers((host, member, viewer), jam["id"])
-    server = _server_seconds_left(live_app, jam["id"])
-    print(f"timers right after the start {first}, 1.3 s later {shown}, server {server:.2f} s")
+    gaps = _timer_gaps((host, member, viewer), live_app, jam["id"])
+    print(f"timers right after the start {first}, 1.3 s later {shown}, ahead of the server {gaps}")
     assert max(shown) - min(shown) <= 1, f"the screens disagree: host, member, viewer = {shown}"
     assert max(shown) < 180, f"the timers are not counting down: {shown}"
-    assert all(abs(s - server) <= 1 for s in shown), f"{shown} vs the server's {server:.2f} s"
+    assert _in_sync(gaps), f"host, member, viewer ahead of the server by {gaps} s"
 
     # Voting for the current pitch: the member's box reloads (spread over a second) with a
     # Vote button; the anonymous viewer gets the sign-in link.
@@ -245,8 +258,8 @@ def test_a_server_restart_in_the_middle_loses_nothing(new_page, live_app, data, 
         for page in (host, member):
             expect(page.locator(f"{stage} .stage-title")).to_have_text(TITLES[1])
             _mark(page, "#console" if page is host else "#audience")
-        before = _timers((host, member), jam["id"])
-        left_before = _server_seconds_left(live_app, jam["id"])
+        before = _timer_gaps((host, member), live_app, jam["id"])
+        assert _in_sync(before), before
 
         # The restart: a new process's app on the same database, on the same port. Its
         # broker starts a new epoch, so a reconnecting page is told to resync.
@@ -278,11 +291,11 @@ def test_a_server_restart_in_the_middle_loses_nothing(new_page, live_app, data, 
             expect(page.locator(f"{stage} .stage-position")).to_have_text("Pitch 2 of 3")
             expect(page.locator(f"{stage} .timer[data-ends-at]")).to_have_count(1)
         after = _timers((host, member), jam["id"])
-        elapsed = left_before - _server_seconds_left(new_app, jam["id"])
-        print(f"timers before {before}, after {after}, {elapsed:.2f} s apart")
+        gaps = _timer_gaps((host, member), new_app, jam["id"])
+        print(f"ahead of the server: before {before}, after {gaps} (showing {after})")
         assert max(after) - min(after) <= 1, after
-        expected = [b - elapsed for b in before]
-        assert all(abs(a - e) <= 1 for a, e in zip(after, expected, strict=True)), (after, expected)
+        # The same end time, from the database, counted down on the same clock.
+        assert _in_sync(gaps), gaps
 
         # The new server drives every screen: the console's forms (same CSRF secret) work.
         _mark(member, "#audience")
