@@ -96,9 +96,7 @@ def shared_fragment(template: str, key: Hashable, version: int | None = None, **
     else:
         html, cached_version = entry
         if version is not None and cached_version != version:
-            html = html.replace(
-                f'data-version="{cached_version}"', f'data-version="{version}"', 1
-            )
+            html = html.replace(f'data-version="{cached_version}"', f'data-version="{version}"', 1)
     if CSRF_SLOT in html and not g.get("fragment_depth"):
         from .templating import csrf_token
 

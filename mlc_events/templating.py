@@ -51,7 +51,7 @@ def url_for_id(endpoint: str, **values) -> str:
     per request and endpoint, with a stand-in id that is then replaced (a jam page builds a few
     hundred links to votes, comments and pitches). Anything else goes to ``url_for``."""
     if len(values) == 1:
-        (name, value), = values.items()
+        ((name, value),) = values.items()
         if type(value) is int and value >= 0 and not name.startswith("_"):
             patterns = g.setdefault("url_patterns", {})
             pattern = patterns.get((endpoint, name))

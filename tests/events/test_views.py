@@ -256,7 +256,10 @@ class TestCreateEditCancel:
             ({"title": "t" * 201}, "Use at most 200 characters."),
             ({"title": ""}, "Give the event a title."),
             ({"starts_at": ""}, "Enter a start time."),
-            ({"online_url": "ftp://x", "location": ""}, "Enter a full web link, like https://meet.example.org/room"),
+            (
+                {"online_url": "ftp://x", "location": ""},
+                "Enter a full web link, like https://meet.example.org/room",
+            ),
         ],
     )
     def test_bad_input_is_422_beside_the_field(self, client, make_user, changes, message):

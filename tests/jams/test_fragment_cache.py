@@ -27,9 +27,7 @@ def test_each_viewer_gets_their_own_csrf_token_in_every_cached_form(
     voted = bob.raw.post(f"/pitches/{pitch.id}/vote", data={"csrf_token": token_b, "vote": "on"})
     assert voted.status_code == 303
     # ...and Ada's token is no good in Bob's session.
-    refused = bob.raw.post(
-        f"/pitches/{pitch.id}/vote", data={"csrf_token": token_a, "vote": "off"}
-    )
+    refused = bob.raw.post(f"/pitches/{pitch.id}/vote", data={"csrf_token": token_a, "vote": "off"})
     assert refused.status_code == 400
 
 

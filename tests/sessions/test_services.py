@@ -155,8 +155,10 @@ def test_the_timer_ends_where_the_server_says_pauses_resumes_and_gets_a_minute(r
     before = utcnow()
     services.start_timer(host, jam.id)
     session = state(jam)
-    assert before + timedelta(seconds=179) <= session.timer_ends_at <= utcnow() + timedelta(
-        seconds=180
+    assert (
+        before + timedelta(seconds=179)
+        <= session.timer_ends_at
+        <= utcnow() + timedelta(seconds=180)
     )
     with pytest.raises(Conflict, match="already running"):
         services.start_timer(host, jam.id)
