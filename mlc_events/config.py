@@ -51,7 +51,7 @@ def load_config(instance_path: Path) -> dict:
         # commit (tests); off: only `flask mail send-queued` sends.
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "thread"),
         # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-* headers are
-        # then trusted, so that the sign-in limit counts real client addresses.
+        # then trusted, so that the sign-in and reset limits count real client addresses.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0") or 0),
         # Tokens live as long as the session: a live session lasts longer than an hour.
         "WTF_CSRF_TIME_LIMIT": None,
@@ -65,6 +65,13 @@ def load_config(instance_path: Path) -> dict:
         "PASSWORD_RESET_MAX_AGE": 3600,
         "LOGIN_FAILURE_LIMIT": 10,
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+        # Reset links mailed to one account per window; further requests mail nothing (and
+        # answer as usual, so that nobody learns whether the account exists).
+        "PASSWORD_RESET_MAIL_LIMIT": 3,
+        "PASSWORD_RESET_MAIL_WINDOW": timedelta(hours=1),
+        # Reset requests from one address per window, for any emails; the next one gets 429.
+        "PASSWORD_RESET_REQUEST_LIMIT": 10,
+        "PASSWORD_RESET_REQUEST_WINDOW": timedelta(minutes=15),
         "EVENTS_PER_PAGE": 30,
         # Live updates on one event within this many seconds of the last broadcast are folded
         # into one (mlc_events/live/coalesce.py): at most about four messages a second.

@@ -1,4 +1,4 @@
-"""Members and their sign-in records."""
+"""Members, their sign-in records and password-reset requests."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -75,3 +75,22 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ResetRequest(db.Model):
+    """One password-reset request, kept for the reset limits' windows."""
+
+    __tablename__ = "reset_requests"
+    __table_args__ = (
+        Index("ix_reset_requests_email_at", "email", "at"),
+        Index("ix_reset_requests_address_at", "address", "at"),
+        Index("ix_reset_requests_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # As typed (normalised): requests for unknown emails count towards the address limit too.
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Whether a link was mailed: only these count towards the account's limit.
+    mailed: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -1,11 +1,12 @@
-"""Accounts: registration, sign-in with a failure limit, profile, passwords, roles."""
+"""Accounts: registration, sign-in and password resets (both rate-limited), profile, roles."""
 
 from __future__ import annotations
 
 import math
 import unicodedata
+from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,8 @@ from ..extensions import db
 from ..mail import send_mail
 from ..text import CONTROL, CONTROL_MULTILINE
 from ..timeutil import is_timezone
-from .models import ROLES, LoginFailure, User
+from ..web import absolute_url
+from .models import ROLES, LoginFailure, ResetRequest, User
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 200
@@ -116,8 +118,7 @@ def register(email: str, display_name: str, password: str, timezone: str | None 
     return create_user(email, display_name, password, "member", timezone)
 
 
-def _retry_after(oldest) -> int:
-    window = current_app.config["LOGIN_FAILURE_WINDOW"]
+def _retry_after(oldest: datetime, window: timedelta) -> int:
     return max(1, math.ceil((oldest + window - utcnow()).total_seconds()))
 
 
@@ -127,7 +128,8 @@ def _address(address: str | None) -> str:
 
 def _check_failure_limit(email: str, address: str) -> None:
     """Raise TooManyAttempts once the account or the address has used up its failures."""
-    since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
+    window = current_app.config["LOGIN_FAILURE_WINDOW"]
+    since = utcnow() - window
     limit = current_app.config["LOGIN_FAILURE_LIMIT"]
     for column, value in ((LoginFailure.email, email), (LoginFailure.address, address)):
         count, oldest = db.session.execute(
@@ -138,7 +140,7 @@ def _check_failure_limit(email: str, address: str) -> None:
         if count >= limit:
             raise TooManyAttempts(
                 "Too many failed sign-ins. Wait a few minutes, or reset your password.",
-                _retry_after(oldest),
+                _retry_after(oldest, window),
             )
 
 
@@ -212,14 +214,57 @@ def make_reset_token(user: User) -> str:
     return _reset_serializer().dumps({"uid": user.id, "pw": user.password_fingerprint})
 
 
-def request_password_reset(email: str) -> None:
-    """Email a reset link if the account exists; say nothing either way."""
-    user = find_by_email(email)
-    if user is None:
-        return
-    link = current_app.config["BASE_URL"] + url_for(
-        "auth.reset_password", token=make_reset_token(user)
+def _check_reset_request_limit(address: str, now: datetime) -> None:
+    """Raise TooManyAttempts once the address has used up its reset requests."""
+    window = current_app.config["PASSWORD_RESET_REQUEST_WINDOW"]
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(ResetRequest.at)).where(
+            ResetRequest.address == address, ResetRequest.at > now - window
+        )
+    ).one()
+    if count >= current_app.config["PASSWORD_RESET_REQUEST_LIMIT"]:
+        raise TooManyAttempts(
+            "Too many reset requests from your network. Wait a few minutes and try again.",
+            _retry_after(oldest, window),
+        )
+
+
+def _reset_mails_left(email: str, now: datetime) -> bool:
+    since = now - current_app.config["PASSWORD_RESET_MAIL_WINDOW"]
+    mailed = db.session.scalar(
+        select(func.count()).where(
+            ResetRequest.email == email, ResetRequest.mailed.is_(True), ResetRequest.at > since
+        )
     )
+    return mailed < current_app.config["PASSWORD_RESET_MAIL_LIMIT"]
+
+
+def _record_reset_request(email: str, address: str, now: datetime, mailed: bool) -> None:
+    config = current_app.config
+    keep = max(config["PASSWORD_RESET_MAIL_WINDOW"], config["PASSWORD_RESET_REQUEST_WINDOW"])
+    db.session.add(ResetRequest(email=email, address=address, at=now, mailed=mailed))
+    db.session.execute(ResetRequest.__table__.delete().where(ResetRequest.at < now - keep))
+
+
+def request_password_reset(email: str, address: str | None) -> None:
+    """Email a reset link if the account exists and has mails left; say nothing either way.
+
+    :raises TooManyAttempts: the address asked for too many resets lately (of any emails).
+    """
+    email = normalise_email(email)[:MAX_EMAIL]
+    address = _address(address)
+    now = utcnow()
+    _check_reset_request_limit(address, now)
+    # The account's row, locked: on PostgreSQL two requests at once for one account count
+    # its mails one after the other (SQLite serialises write transactions anyway).
+    user = db.session.scalar(select(User).where(User.email == email).with_for_update())
+    # An account over its limit is answered like any other request: no mail, no sign.
+    mailed = user is not None and _reset_mails_left(email, now)
+    _record_reset_request(email, address, now, mailed)
+    if not mailed:
+        db.session.commit()
+        return
+    link = absolute_url("auth.reset_password", token=make_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     send_mail(
         user.email,

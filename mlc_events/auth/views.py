@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..errors import ValidationFailed
+from ..errors import TooManyAttempts, ValidationFailed
 from ..web import attach_errors, render, safe_next
 from . import services
 from .forms import ForgotForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, ResetForm
@@ -62,7 +62,12 @@ def logout():
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        try:
+            services.request_password_reset(form.email.data, request.remote_addr or "unknown")
+        except TooManyAttempts as exc:
+            attach_errors(form, exc)
+            page = render_template("auth/forgot.html", form=form)
+            return page, 429, {"Retry-After": str(exc.retry_after)}
         flash("If an account uses that email, we sent it a link to choose a new password.")
         return redirect(url_for("auth.login"), 303)
     status = 422 if form.is_submitted() else 200

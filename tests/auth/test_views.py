@@ -14,27 +14,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from mlc_events.auth.models import LoginFailure, User
 from mlc_events.database import utcnow
 from mlc_events.extensions import db
+from tests.auth.conftest import FAST_HASH, NEW_PASSWORD
 from tests.conftest import PASSWORD, both_backends, read_outbox
 
-# A hash that checks in microseconds: scrypt takes 0.1 s a check, and these tests sign in and
-# register a lot. test_services.py checks that real passwords are hashed with scrypt.
-FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
-NEW_PASSWORD = "a brand new passphrase"
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    from mlc_events.auth import models
-
-    real = models.generate_password_hash
-    monkeypatch.setattr(
-        models, "generate_password_hash", lambda pw, method=None: real(pw, "pbkdf2:sha256:1")
-    )
+pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 @pytest.fixture
