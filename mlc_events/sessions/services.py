@@ -2,10 +2,10 @@
 
     ready --start--> running --end--> ended
 
-While running: next / previous / skip move through the pitch queue; the queue can be reordered
-(up, down, shuffle the pitches still to come); a per-pitch timer is set, started, paused,
-resumed and extended, its end decided here so every screen counts down to the same moment;
-voting opens for the whole jam or only the pitch being presented, and closes.
+While running: next / previous / skip move through the pitch queue; the pitches still to come
+can be reordered (up, down, dropped at a place, shuffled); a per-pitch timer is set, started,
+paused, resumed and extended, its end decided here so every screen counts down to the same
+moment; voting opens for the whole jam or only the pitch being presented, and closes.
 
 Every action names the version of the state it was made against (``expected``); an action
 against an older state (another host got there first) is refused with a Conflict, so a
@@ -296,26 +296,66 @@ def skip(actor, event_id: int, expected: int | None = None) -> JamSession:
     return _save(event, session, pitches)
 
 
-def move(actor, event_id: int, pitch_id: int, by: int, expected: int | None = None) -> JamSession:
-    """Move a pitch up (``by=-1``) or down (``by=1``) the queue.
+def first_to_come(session: JamSession, pitches: list[Pitch]) -> int:
+    """Where the pitches still to come start in the queue: only those from there on move."""
+    return _done(session, pitches)
 
-    :raises Conflict: the session ended, the pitch is not in the queue or already at that end.
+
+def _in_queue(session: JamSession, pitches: list[Pitch], pitch_id: int) -> int:
+    """Where a pitch the host wants to move is in the queue.
+
+    :raises Conflict: the session ended, or the pitch is not in the queue.
     """
-    event, session, pitches = _begin(actor, event_id, expected)
     if session.phase == "ended":
         raise Conflict("The session has ended.")
     ids = [p.id for p in pitches]
     if pitch_id not in ids:
         raise Conflict("That pitch is not in the queue (it may have been withdrawn).")
-    at = ids.index(pitch_id)
-    to = at + by
+    return ids.index(pitch_id)
+
+
+def _reorder(session: JamSession, pitches: list[Pitch], at: int, to: int) -> None:
+    """Move the pitch at ``at`` to ``to`` (0-based) in ``pitches``, among those still to come.
+
+    :raises Conflict: ``to`` is outside the queue, either place is among the pitches presented
+        so far, or the pitch is already there.
+    """
     if not 0 <= to < len(pitches):
-        raise Conflict("That pitch is already at the " + ("top." if by < 0 else "bottom."))
+        raise Conflict(f"There is no place {to + 1} in a queue of {len(pitches)}.")
     done = _done(session, pitches)
-    if (at < done) != (to < done):
-        # A pitch moved above the one on stage would never come up with "next".
+    if at < done or to < done:
+        # A pitch moved above the one on stage would never come up with "next"; one moved
+        # below it would come up twice.
         raise Conflict("Pitches presented so far keep their places: reorder the ones to come.")
-    pitches[at], pitches[to] = pitches[to], pitches[at]
+    if at == to:
+        raise Conflict("That pitch is already there.")
+    pitches.insert(to, pitches.pop(at))
+
+
+def move(actor, event_id: int, pitch_id: int, by: int, expected: int | None = None) -> JamSession:
+    """Move a pitch still to come up (``by=-1``) or down (``by=1``) the queue.
+
+    :raises Conflict: the session ended, the pitch is not in the queue, already at that end,
+        or among (or next to) the pitches presented so far.
+    """
+    event, session, pitches = _begin(actor, event_id, expected)
+    at = _in_queue(session, pitches, pitch_id)
+    if not 0 <= at + by < len(pitches):
+        raise Conflict("That pitch is already at the " + ("top." if by < 0 else "bottom."))
+    _reorder(session, pitches, at, at + by)
+    return _save(event, session, pitches)
+
+
+def place(
+    actor, event_id: int, pitch_id: int, position: int, expected: int | None = None
+) -> JamSession:
+    """Move a pitch still to come to ``position`` (0-based) in the queue, e.g. dropped there.
+
+    :raises Conflict: the session ended, the pitch is not in the queue, the position is
+        outside the queue or among the pitches presented so far, or the pitch is already there.
+    """
+    event, session, pitches = _begin(actor, event_id, expected)
+    _reorder(session, pitches, _in_queue(session, pitches, pitch_id), position)
     return _save(event, session, pitches)
 
 
@@ -552,6 +592,21 @@ def questions(pitch_id: int | None) -> list[Comment]:
                 Comment.status == "visible",
             )
             .order_by(Comment.answered_at.is_not(None), Comment.upvotes.desc(), Comment.created_at)
+        )
+    )
+
+
+def my_upvotes(actor, pitch_id: int | None) -> set[int] | None:
+    """The questions on this pitch the actor upvoted; None for a visitor who is not signed in."""
+    if not getattr(actor, "is_authenticated", False):
+        return None
+    if pitch_id is None:
+        return set()
+    return set(
+        db.session.scalars(
+            select(QuestionVote.comment_id)
+            .join(Comment, Comment.id == QuestionVote.comment_id)
+            .where(Comment.pitch_id == pitch_id, QuestionVote.user_id == actor.id)
         )
     )
 

@@ -36,6 +36,13 @@ def _pitch_id() -> int:
     return pitch_id
 
 
+def _position() -> int:
+    position = _form_int("position")
+    if position is None:
+        raise ValidationFailed("Choose where to move the pitch.")
+    return position
+
+
 # action name -> what it does, given the host, the jam's id and the version they saw
 ACTIONS: dict[str, Callable] = {
     "start": lambda actor, jam, seen: services.start(actor, jam, seen),
@@ -44,6 +51,7 @@ ACTIONS: dict[str, Callable] = {
     "skip": lambda actor, jam, seen: services.skip(actor, jam, seen),
     "up": lambda actor, jam, seen: services.move(actor, jam, _pitch_id(), -1, seen),
     "down": lambda actor, jam, seen: services.move(actor, jam, _pitch_id(), 1, seen),
+    "place": lambda actor, jam, seen: services.place(actor, jam, _pitch_id(), _position(), seen),
     "shuffle": lambda actor, jam, seen: services.shuffle(actor, jam, seen),
     "timer": lambda actor, jam, seen: services.set_timer(
         actor, jam, request.form.get("minutes", ""), seen
@@ -61,13 +69,15 @@ ACTIONS: dict[str, Callable] = {
 
 def _console(event: Event, status: int = 200, error: str | None = None, **extra):
     session = services.session_for(event.id)
+    queue = services.queue(session)
     return render(
         "sessions/console.html",
         "sessions/_console.html",
         status=status,
         event=event,
         session=session,
-        queue=services.queue(session),
+        queue=queue,
+        first_to_come=services.first_to_come(session, queue),
         stage=services.stage(event.id),
         error=error,
         results=services.results(current_user, event.id),
@@ -131,6 +141,7 @@ def _audience(event: Event):
         "back": url_for("sessions.audience", event_id=event.id),
         "results": services.results(current_user, event.id) if session.revealed else None,
         "questions": services.questions(pitch.id if pitch else None),
+        "upvoted": services.my_upvotes(current_user, pitch.id if pitch else None),
         "results_event_id": event.id,
         "tz": viewer_timezone() or event.timezone,
     }
@@ -217,11 +228,17 @@ def upvote(comment_id: int):
     question = jams.get_comment(current_user, comment_id)
     if not is_htmx():
         return _back_to_live(question.event_id)
-    return render(
+    response = render(
         "sessions/_questions.html",
         pitch_id=question.pitch_id,
         questions=services.questions(question.pitch_id),
+        upvoted=services.my_upvotes(current_user, question.pitch_id),
     )
+    # The list the button was in may have been replaced by the stream's newer one while this
+    # answer was on its way (htmx drops an answer whose target left the page): name the region
+    # again, found when the answer lands.
+    response.headers["HX-Retarget"] = f"#questions-{question.pitch_id}"
+    return response
 
 
 def _host_question_action(comment_id: int, action) -> object:

@@ -58,6 +58,24 @@
   document.addEventListener("DOMContentLoaded", function () { ownQuestions(document); });
   document.addEventListener("htmx:after:swap", function () { ownQuestions(document); });
 
+  // The questions this viewer upvoted. Their own page and responses say (aria-pressed on the
+  // button); the stream's one rendering for everyone does not, so it gets what we last knew.
+  var upvoted = {};
+  function pressedUpvotes(root) {
+    if (!me || !root.querySelectorAll) return;
+    root.querySelectorAll(".question .upvote button").forEach(function (button) {
+      var item = button.closest(".question");
+      if (!item) return;
+      if (button.hasAttribute("aria-pressed")) {
+        upvoted[item.id] = button.getAttribute("aria-pressed") === "true";
+      } else {
+        button.setAttribute("aria-pressed", upvoted[item.id] ? "true" : "false");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { pressedUpvotes(document); });
+  document.addEventListener("htmx:after:swap", function () { pressedUpvotes(document); });
+
   var live = document.getElementById("live");
   if (live) {
     live.addEventListener("jam-questions", function () {

@@ -390,6 +390,32 @@ def test_the_projector_shows_questions_tallies_and_results_live(
     assert not serious, harness.format_violations(serious)
 
 
+def test_a_member_keeps_seeing_their_upvote_as_others_upvote(new_page, live_server, live_app, data):
+    """The upvote button shows the viewer's own upvote pressed, and keeps it when someone
+    else's upvote arrives through the stream (one rendering for everyone, no one's state)."""
+    base = live_server
+    host_user, member_user, others = data.user(role="host"), data.user(), data.user()
+    jam, pitch_ids = _jam_with_pitches(live_app, data, hosts=[host_user["id"]])
+    _as_host(live_app, host_user["id"], sessions.start, jam["id"])
+    question = _as_host(live_app, data.user()["id"], sessions.ask, jam["id"], "Which data?")
+    member = new_page(viewport=PHONE)
+    _sign_in(member, base, member_user)
+    _open_live(member, f"{base}/events/{jam['id']}/live")
+    button = member.locator(f"#question-{question.id} .upvote button")
+    expect(button).to_have_attribute("aria-pressed", "false")
+
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button).to_contain_text("▲ 1")
+    _as_host(live_app, others["id"], sessions.upvote, question.id)  # through the stream
+    expect(button).to_contain_text("▲ 2", timeout=LIVE)
+    expect(button).to_have_attribute("aria-pressed", "true")
+
+    button.click()  # taken back
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(button).to_contain_text("▲ 1")
+
+
 def test_every_screen_shows_times_up_at_zero(new_page, live_server, live_app, data):
     """The cue at zero: each screen's countdown reaches it on its own, from the server's end."""
     from datetime import timedelta

@@ -4,6 +4,7 @@ other's; hosts mark one answered or hide it; after the session they stay on the 
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 
@@ -131,3 +132,44 @@ def test_asking_and_upvoting_over_http(running, login, make_user, client):
         client.get(f"/events/{jam.id}/live?view=projector").get_data(as_text=True)
     )
     assert "Top questions" in projector
+
+
+def test_a_member_sees_which_questions_they_upvoted(app, running, login, make_user, client):
+    """Their own page and responses mark their upvotes pressed; the stream's one rendering for
+    everyone marks none (the page carries the viewer's over), and a visitor gets no toggle."""
+    jam, host, pitches = running
+    first = services.ask(make_user(), jam.id, "Which dataset?")
+    second = services.ask(make_user(), jam.id, "How big a model?")
+    voter = make_user()
+    member = login(voter)
+
+    def pressed(page: str) -> dict[int, str]:
+        return {
+            qid: re.search(rf'id="question-{qid}".*?aria-pressed="(\w+)"', page, re.S).group(1)
+            for qid in (first.id, second.id)
+        }
+
+    assert pressed(member.get(f"/events/{jam.id}/live").get_data(as_text=True)) == {
+        first.id: "false",
+        second.id: "false",
+    }
+    toggled = member.post(f"/questions/{second.id}/upvote", {}, htmx=True)
+    assert pressed(toggled.get_data(as_text=True)) == {first.id: "false", second.id: "true"}
+    assert pressed(member.get(f"/events/{jam.id}/live").get_data(as_text=True)) == {
+        first.id: "false",
+        second.id: "true",
+    }
+    # Someone else sees the count, not this member's upvote.
+    other = login(make_user())
+    assert pressed(other.get(f"/events/{jam.id}/live").get_data(as_text=True)) == {
+        first.id: "false",
+        second.id: "false",
+    }
+    assert "aria-pressed" not in client.get(f"/events/{jam.id}/live").get_data(as_text=True)
+    services.upvote(make_user(), first.id)
+    shared = app.extensions["broker"].logs[channel(jam.id)][-2].data
+    assert f'<hx-partial hx-target="#questions-{pitches[0].id}"' in shared
+    assert "aria-pressed" not in shared and "▲ 1" in shared
+    # Taken back: no longer pressed.
+    again = member.post(f"/questions/{second.id}/upvote", {}, htmx=True)
+    assert pressed(again.get_data(as_text=True)) == {first.id: "false", second.id: "false"}
