@@ -8,12 +8,11 @@ instead of silently missing something.
 
 from __future__ import annotations
 
-import contextlib
-import queue
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,9 @@ class Message:
     data: str
     event: str = ""
 
-    def encode(self) -> bytes:
+    @cached_property
+    def wire(self) -> bytes:
+        """The message as the stream sends it: encoded once, written to every viewer."""
         lines = [f"id: {self.id}"]
         if self.event:
             lines.append(f"event: {self.event}")
@@ -34,32 +35,59 @@ RESYNC = "resync"
 
 
 class Subscription:
-    """One open stream: a bounded queue the broker fills and the response drains."""
+    """One open stream: a bounded list of messages the broker fills and the response drains.
+
+    A deque and an event rather than a ``queue.Queue``: a broadcast to a thousand streams
+    under gevent wakes each reader with one flag, not a lock and a condition per message.
+    """
 
     def __init__(self, channel: str, maxsize: int = 256):
         self.channel = channel
-        self.queue: queue.Queue[Message | None] = queue.Queue(maxsize)
+        self.maxsize = maxsize
+        self.messages: deque[Message] = deque()
+        self.ready = threading.Event()
         self.dropped = False
         self.closed = False
 
     def close(self) -> None:
         """End the stream: the server is stopping (its reader wakes up at once)."""
         self.closed = True
-        with contextlib.suppress(queue.Full):
-            self.queue.put_nowait(None)
+        self.ready.set()
 
     def put(self, message: Message) -> None:
-        try:
-            self.queue.put_nowait(message)
-        except queue.Full:
+        if len(self.messages) >= self.maxsize:
             # A reader this far behind resyncs rather than holding memory.
             self.dropped = True
+            return
+        self.messages.append(message)
+        self.ready.set()
+
+    def _wait(self, timeout: float) -> None:
+        """Until a message is waiting, the stream is closed, or ``timeout`` has passed."""
+        deadline = time.monotonic() + timeout
+        while not self.messages and not self.closed:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            # Clear, look again, then wait: a put after the look sets the flag again.
+            self.ready.clear()
+            if self.messages or self.closed:
+                return
+            self.ready.wait(left)
+
+    def drain(self, timeout: float) -> list[Message]:
+        """Everything waiting, at once (what a burst left is sent in one write), or what
+        arrives within ``timeout``; [] if nothing did."""
+        self._wait(timeout)
+        taken = []
+        while self.messages:
+            taken.append(self.messages.popleft())
+        return taken
 
     def get(self, timeout: float) -> Message | None:
-        try:
-            return self.queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        """The next message, or None after ``timeout`` (or once closed)."""
+        self._wait(timeout)
+        return self.messages.popleft() if self.messages else None
 
 
 class Subscribers:

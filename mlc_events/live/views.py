@@ -44,15 +44,20 @@ def stream(event_id: int):
         try:
             yield b": connected\n\n"
             for message in backlog:
-                yield message.encode()
+                yield message.wire
             while True:
-                message = subscription.get(timeout=heartbeat)
+                messages = subscription.drain(timeout=heartbeat)
                 if subscription.closed:
                     return  # the server is stopping: the browser reconnects elsewhere
                 if subscription.dropped:
                     subscription.dropped = False
                     yield f"event: {RESYNC}\ndata:\n\n".encode()
-                yield message.encode() if message is not None else b": ping\n\n"
+                if not messages:
+                    yield b": ping\n\n"
+                elif len(messages) == 1:
+                    yield messages[0].wire  # the same bytes for every viewer
+                else:
+                    yield b"".join(message.wire for message in messages)
         finally:
             broker.unsubscribe(subscription)
 

@@ -1,5 +1,8 @@
 """The in-process broker: fan-out, replay on reconnect, resync when replay is impossible."""
 
+import threading
+import time
+
 from mlc_events.live.broker import RESYNC, InProcessBroker
 
 
@@ -50,4 +53,29 @@ def test_unsubscribe_and_slow_readers():
 
 def test_messages_encode_as_server_sent_events():
     message = InProcessBroker().publish("event-1", "<p>a</p>\n<p>b</p>")
-    assert message.encode() == (f"id: {message.id}\ndata: <p>a</p>\ndata: <p>b</p>\n\n".encode())
+    assert message.wire == (f"id: {message.id}\ndata: <p>a</p>\ndata: <p>b</p>\n\n".encode())
+
+
+def test_a_stream_takes_everything_waiting_at_once_and_wakes_on_a_message_or_close():
+    broker = InProcessBroker()
+    sub, _ = broker.subscribe("event-1")
+    sent = [broker.publish("event-1", str(n)) for n in range(3)]
+    assert sub.drain(0.1) == sent  # one write for what a burst left, in order
+    started = time.monotonic()
+    assert sub.drain(0.05) == []  # nothing within the heartbeat: the stream sends a ping
+    assert time.monotonic() - started >= 0.04
+
+    later = []
+    reader = threading.Thread(target=lambda: later.append(sub.drain(5)))
+    reader.start()
+    time.sleep(0.05)
+    message = broker.publish("event-1", "wake up")
+    reader.join(2)
+    assert later == [[message]]
+
+    reader = threading.Thread(target=lambda: later.append(sub.drain(5)))
+    reader.start()
+    time.sleep(0.05)
+    assert broker.close_streams() == 1
+    reader.join(2)
+    assert not reader.is_alive() and later[-1] == [] and sub.closed
