@@ -34,25 +34,43 @@ class Message:
 RESYNC = "resync"
 
 
+class Signal:
+    """Wakes the streams waiting on it. A channel's streams share one (in-process broker), so
+    a broadcast to a thousand of them sets one flag instead of a thousand."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.event = threading.Event()
+
+    def wake(self) -> None:
+        # Readers wait on the event they saw before looking for messages; each event is set
+        # exactly once, by the first wake after it was handed out.
+        with self.lock:
+            woken, self.event = self.event, threading.Event()
+        woken.set()
+
+
 class Subscription:
     """One open stream: a bounded list of messages the broker fills and the response drains.
 
-    A deque and an event rather than a ``queue.Queue``: a broadcast to a thousand streams
-    under gevent wakes each reader with one flag, not a lock and a condition per message.
+    A deque and a signal rather than a ``queue.Queue``: no lock and condition per message.
+    With a shared ``signal`` the broker wakes the channel once after filling every stream's
+    list; without one, each ``put`` wakes its own reader.
     """
 
-    def __init__(self, channel: str, maxsize: int = 256):
+    def __init__(self, channel: str, maxsize: int = 256, signal: Signal | None = None):
         self.channel = channel
         self.maxsize = maxsize
         self.messages: deque[Message] = deque()
-        self.ready = threading.Event()
+        self.shared = signal is not None
+        self.signal = signal or Signal()
         self.dropped = False
         self.closed = False
 
     def close(self) -> None:
         """End the stream: the server is stopping (its reader wakes up at once)."""
         self.closed = True
-        self.ready.set()
+        self.signal.wake()
 
     def put(self, message: Message) -> None:
         if len(self.messages) >= self.maxsize:
@@ -60,20 +78,21 @@ class Subscription:
             self.dropped = True
             return
         self.messages.append(message)
-        self.ready.set()
+        if not self.shared:
+            self.signal.wake()
 
     def _wait(self, timeout: float) -> None:
         """Until a message is waiting, the stream is closed, or ``timeout`` has passed."""
         deadline = time.monotonic() + timeout
-        while not self.messages and not self.closed:
+        while True:
+            # The event first, then the look: a put after the look wakes this event.
+            event = self.signal.event
+            if self.messages or self.closed:
+                return
             left = deadline - time.monotonic()
             if left <= 0:
                 return
-            # Clear, look again, then wait: a put after the look sets the flag again.
-            self.ready.clear()
-            if self.messages or self.closed:
-                return
-            self.ready.wait(left)
+            event.wait(left)
 
     def drain(self, timeout: float) -> list[Message]:
         """Everything waiting, at once (what a burst left is sent in one write), or what
@@ -130,6 +149,7 @@ class InProcessBroker(Subscribers):
         self.epoch = f"{int(time.time() * 1000):x}"
         self.sequence: dict[str, int] = {}
         self.logs: dict[str, deque[Message]] = {}
+        self.signals: dict[str, Signal] = {}  # one per channel with open streams
         self.replay = replay
 
     def publish(self, channel: str, data: str, event: str = "") -> Message:
@@ -138,8 +158,11 @@ class InProcessBroker(Subscribers):
             message = Message(f"{self.epoch}-{number}", data, event)
             self.logs.setdefault(channel, deque(maxlen=self.replay)).append(message)
             targets = list(self.subscribers.get(channel, ()))
+            signal = self.signals.get(channel)
         for subscription in targets:
             subscription.put(message)
+        if signal is not None:
+            signal.wake()  # every stream of the channel at once
         return message
 
     def last_id(self, channel: str) -> str:
@@ -154,11 +177,18 @@ class InProcessBroker(Subscribers):
 
         The backlog is ``[resync]`` when the gap cannot be filled from the log.
         """
-        subscription = Subscription(channel)
         with self.lock:
+            signal = self.signals.setdefault(channel, Signal())
+            subscription = Subscription(channel, signal=signal)
             self.subscribers.setdefault(channel, set()).add(subscription)
             log = list(self.logs.get(channel, ()))
         return subscription, self._missed(log, last_event_id)
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        super().unsubscribe(subscription)
+        with self.lock:
+            if subscription.channel not in self.subscribers:
+                self.signals.pop(subscription.channel, None)
 
     def _missed(self, log: list[Message], last_event_id: str | None) -> list[Message]:
         if not last_event_id:

@@ -79,3 +79,27 @@ def test_a_stream_takes_everything_waiting_at_once_and_wakes_on_a_message_or_clo
     assert broker.close_streams() == 1
     reader.join(2)
     assert not reader.is_alive() and later[-1] == [] and sub.closed
+
+
+def test_one_broadcast_wakes_every_waiting_stream_of_the_channel():
+    broker = InProcessBroker()
+    subs = [broker.subscribe("event-1")[0] for _ in range(5)]
+    elsewhere, _ = broker.subscribe("event-2")
+    got = {}
+    readers = [
+        threading.Thread(target=lambda s=s: got.__setitem__(s, s.drain(5)))
+        for s in [*subs, elsewhere]
+    ]
+    for reader in readers:
+        reader.start()
+    time.sleep(0.05)
+    message = broker.publish("event-1", "to all")
+    for reader in readers[:-1]:
+        reader.join(2)
+    assert [got.get(s) for s in subs] == [[message]] * 5
+    assert readers[-1].is_alive()  # the other channel's stream still waits
+    broker.publish("event-2", "bye")
+    readers[-1].join(2)
+    for sub in [*subs, elsewhere]:
+        broker.unsubscribe(sub)
+    assert broker.signals == {}
