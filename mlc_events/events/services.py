@@ -266,6 +266,10 @@ def cancel_event(actor, event_id: int) -> Event:
     event.cancelled_at = now
     event.updated_at = now
     event.sequence += 1
+    if event.kind == "research-jam":
+        from ..jams.services import close_voting_for_cancel
+
+        close_voting_for_cancel(event.id)
     for rsvp in db.session.scalars(
         select(RSVP).where(RSVP.event_id == event.id, RSVP.status.in_(("going", "waitlisted")))
     ):

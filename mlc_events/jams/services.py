@@ -7,6 +7,7 @@ and commits once; a refusal raises before anything is written.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, func, select
@@ -168,6 +169,16 @@ def _closed_reason(event: Event, what: str, is_open: bool, closed: str) -> str |
     return None if is_open else closed
 
 
+def close_voting_for_cancel(event_id: int) -> None:
+    """Part of cancelling a jam (``cancel_event``, which holds the event's lock): close voting
+    on the jam's settings row. A vote reads the event before it locks that row, so on
+    PostgreSQL one racing the cancel would otherwise see an event that is not cancelled yet;
+    it now waits for the row and finds voting closed. Votes pay nothing for it."""
+    settings = _lock_settings(event_id)
+    settings.voting_open = False
+    settings.version += 1
+
+
 def voting_closed_reason(event: Event, settings: JamSettings) -> str | None:
     """Why nobody can vote now, or None while voting is open."""
     return _closed_reason(
@@ -217,9 +228,33 @@ def comments_closed_reason(event: Event, pitch: Pitch | None = None) -> str | No
     return frozen
 
 
-def comment_edits_closed_reason(event: Event) -> str | None:
-    """Why authors cannot edit their comments on the event now, or None."""
-    return _frozen_reason(event, "comments can no longer be edited")
+def comment_edits_closed_reason(event: Event, pitch: Pitch | None = None) -> str | None:
+    """Why authors cannot edit their comments on the event (or on this pitch) now, or None.
+
+    As for new comments (``comments_closed_reason``): a withdrawn pitch is closed to new
+    content, so its comments stay as they are; deleting one's own comment still works.
+    """
+    frozen = _frozen_reason(event, "comments can no longer be edited")
+    if frozen is None and pitch is not None and pitch.is_withdrawn:
+        return "This pitch was withdrawn: comments can no longer be edited."
+    return frozen
+
+
+def _recheck_frozen(event: Event, reason: Callable[..., str | None], *args) -> None:
+    """Re-read whether the event was cancelled, share-locking its row until the commit, and
+    raise if ``reason(event, *args)`` now refuses the write.
+
+    ``cancel_event`` locks the row for update: on PostgreSQL a cancel and a write that checked
+    here are serialised, so nothing lands on an event after its cancel committed. SQLite
+    serialises writers anyway (BEGIN IMMEDIATE) and drops the clause. Lock order: the event,
+    then the jam's settings, then the pitch, then a comment.
+
+    :raises Conflict: the event was cancelled meanwhile.
+    """
+    db.session.refresh(event, ["status"], with_for_update={"read": True})
+    closed = reason(event, *args)
+    if closed:
+        raise Conflict(closed)
 
 
 # --- pitches -------------------------------------------------------------------------------
@@ -341,10 +376,12 @@ def create_pitch(actor, event_id: int, data: PitchInput) -> Pitch:
     """
     _require_member(actor, "Sign in to pitch an idea.")
     event = get_jam(actor, event_id)
-    closed = submissions_closed_reason(event, settings_for(event.id))
+    settings = settings_for(event.id)
+    closed = submissions_closed_reason(event, settings)
     if closed:
         raise Conflict(closed)
     values = _clean_pitch(data)
+    _recheck_frozen(event, submissions_closed_reason, settings)
     tags = values.pop("tags")
     now = utcnow()
     pitch = Pitch(event_id=event.id, author_id=actor.id, created_at=now, updated_at=now, **values)
@@ -378,8 +415,9 @@ def update_pitch(actor, pitch_id: int, data: PitchInput) -> Pitch:
 
     :raises Conflict: the pitch was withdrawn, or the jam cancelled.
     """
-    get_own_pitch(actor, pitch_id)
+    event = get_own_pitch(actor, pitch_id).event
     values = _clean_pitch(data)
+    _recheck_frozen(event, pitch_edits_closed_reason)
     pitch = _lock_pitch(pitch_id)
     if pitch.is_withdrawn:
         raise Conflict("This pitch was withdrawn; it can no longer be changed.")
@@ -759,6 +797,7 @@ def make_offer(actor, pitch_id: int, note: str) -> Offer:
     if closed:
         raise Conflict(closed)
     note = clean_note(note)
+    _recheck_frozen(pitch.event, offers_closed_reason)
     pitch = _lock_pitch(pitch_id)
     if pitch.is_withdrawn:
         raise Conflict("This pitch was withdrawn: it takes no offers.")
@@ -800,6 +839,7 @@ def accept_offer(actor, offer_id: int) -> Offer:
     closed = offers_closed_reason(pitch.event)
     if closed:
         raise Conflict(closed)
+    _recheck_frozen(pitch.event, offers_closed_reason)
     pitch = _lock_pitch(pitch.id)
     db.session.refresh(offer)
     if pitch.is_withdrawn:
@@ -908,6 +948,7 @@ def add_comment(
     if closed:
         raise Conflict(closed)
     body = clean_body(body)
+    _recheck_frozen(event, comments_closed_reason, pitch)
     parent = None
     if parent_id is not None:
         parent = db.session.get(Comment, parent_id)
@@ -968,11 +1009,18 @@ def get_comment(viewer, comment_id: int) -> Comment:
     return comment
 
 
+def _comment_place(comment: Comment) -> tuple[Event, Pitch | None]:
+    """The event and the pitch (or None) a comment is on (loaded already by get_comment)."""
+    event = db.session.get(Event, comment.event_id)
+    pitch = db.session.get(Pitch, comment.pitch_id) if comment.pitch_id is not None else None
+    return event, pitch
+
+
 def get_own_comment(actor, comment_id: int) -> Comment:
     """Return a comment its author may edit.
 
     :raises PermissionDenied: someone else's comment.
-    :raises Conflict: a hidden or deleted comment, or a cancelled event.
+    :raises Conflict: a hidden or deleted comment, a withdrawn pitch, or a cancelled event.
     """
     _require_member(actor, "Sign in first.")
     comment = get_comment(actor, comment_id)
@@ -982,19 +1030,21 @@ def get_own_comment(actor, comment_id: int) -> Comment:
         raise Conflict("A host hid this comment: it can no longer be edited.")
     if comment.is_deleted:
         raise Conflict("This comment was deleted.")
-    closed = comment_edits_closed_reason(db.session.get(Event, comment.event_id))
+    closed = comment_edits_closed_reason(*_comment_place(comment))
     if closed:
         raise Conflict(closed)
     return comment
 
 
 def edit_comment(actor, comment_id: int, body: str) -> Comment:
-    """Change one's own comment (not once the event is cancelled).
+    """Change one's own comment (not on a withdrawn pitch, not once the event is cancelled).
 
-    :raises Conflict: a hidden or deleted comment, or a cancelled event.
+    :raises Conflict: a hidden or deleted comment, a withdrawn pitch, or a cancelled event.
     """
     comment = get_own_comment(actor, comment_id)
     body = clean_body(body)
+    event, pitch = _comment_place(comment)
+    _recheck_frozen(event, comment_edits_closed_reason, pitch)
     if body != comment.body:
         now = utcnow()
         comment.body = body

@@ -570,7 +570,8 @@ class Discussion:
     can_moderate: bool
     # Why nobody can comment here now (a cancelled event, a withdrawn pitch), or None.
     closed: str | None = None
-    # Why authors cannot edit their comments here now (a cancelled event), or None.
+    # Why authors cannot edit their comments here now (a cancelled event, a withdrawn pitch),
+    # or None.
     edits_closed: str | None = None
     alert: str | None = None
     # The form a refused comment came from ("new", "reply-<id>", "edit-<id>"), its text, why.
@@ -610,7 +611,7 @@ def _discussion(event: Event, pitch: Pitch | None, **extra) -> Discussion:
         threads=services.comments_on(event.id, pitch.id if pitch else None),
         can_moderate=services.can_moderate(current_user, event),
         closed=services.comments_closed_reason(event, pitch),
-        edits_closed=services.comment_edits_closed_reason(event),
+        edits_closed=services.comment_edits_closed_reason(event, pitch),
         **extra,
     )
 

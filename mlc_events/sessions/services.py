@@ -629,6 +629,7 @@ def ask(actor, event_id: int, body: str) -> Comment:
     if pitch is None:
         raise Conflict("Questions open while a pitch is being presented.")
     body = jams.clean_body(body)
+    jams._recheck_frozen(event, jams.comments_closed_reason)
     question = Comment(
         event_id=event.id,
         pitch_id=pitch.id,

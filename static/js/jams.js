@@ -97,10 +97,13 @@
     var section = item.closest(".comments");
     var visible = !comment.querySelector(".comment-gone");
     if (me && visible && comment.getAttribute("data-author-id") === me) {
-      var edit = document.createElement("a");
-      edit.href = "/comments/" + id + "/edit";
-      edit.textContent = "Edit";
-      controls.appendChild(edit);
+      // Editing ends with a cancelled event or a withdrawn pitch; deleting never does.
+      if (!section || !section.hasAttribute("data-edits-closed")) {
+        var edit = document.createElement("a");
+        edit.href = "/comments/" + id + "/edit";
+        edit.textContent = "Edit";
+        controls.appendChild(edit);
+      }
       var del = postForm("/comments/" + id + "/delete", "Delete", null, "Delete your comment?");
       if (section) {
         del.setAttribute("hx-target", "#" + section.id);

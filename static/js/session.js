@@ -20,22 +20,30 @@
     });
   }
 
+  // The page's live region for the timer sits outside the stage (which the stream replaces):
+  // a screen reader announces a change in a region it already knows, not a new region.
+  function cue(stage, text) {
+    var region = document.getElementById(stage.id.replace(/^stage-/, "timer-cue-"));
+    if (region && region.textContent !== text) region.textContent = text;
+  }
+
   function show(timer, left) {
     var text = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
     var value = timer.querySelector(".timer-value");
     if (value && value.textContent !== text) value.textContent = text;
-    if (left === 0 && !timer.classList.contains("timer-done")) {
-      timer.classList.add("timer-done");
-      var cue = timer.parentNode && timer.parentNode.querySelector(".timer-cue");
-      if (cue) cue.textContent = "Time's up";
-    }
+    if (left === 0) timer.classList.add("timer-done");
   }
 
   function tick() {
-    document.querySelectorAll(".timer[data-ends-at]").forEach(function (timer) {
-      var ends = Date.parse(timer.getAttribute("data-ends-at"));
-      if (isNaN(ends)) return;
-      show(timer, Math.max(0, Math.ceil((ends - (Date.now() + (offset || 0))) / 1000)));
+    document.querySelectorAll(".stage").forEach(function (stage) {
+      var timer = stage.querySelector(".timer[data-ends-at]");
+      var ends = timer ? Date.parse(timer.getAttribute("data-ends-at")) : NaN;
+      if (!isNaN(ends)) {
+        show(timer, Math.max(0, Math.ceil((ends - (Date.now() + (offset || 0))) / 1000)));
+      }
+      // "Time's up" while the stage's timer is at zero; cleared once a new timer starts or the
+      // stage moves on.
+      cue(stage, stage.querySelector(".timer-done") ? "Time's up" : "");
     });
   }
 

@@ -417,7 +417,9 @@ def test_a_member_keeps_seeing_their_upvote_as_others_upvote(new_page, live_serv
 
 
 def test_every_screen_shows_times_up_at_zero(new_page, live_server, live_app, data):
-    """The cue at zero: each screen's countdown reaches it on its own, from the server's end."""
+    """The cue at zero: each screen's countdown reaches it on its own, from the server's end, and
+    says it in the page's one live region, outside the stage the stream replaces (a region
+    inserted with its text is not announced); a new minute clears it."""
     from datetime import timedelta
 
     from mlc_events.sessions.live import publish_session
@@ -427,15 +429,37 @@ def test_every_screen_shows_times_up_at_zero(new_page, live_server, live_app, da
     jam, _ = _jam_with_pitches(live_app, data, hosts=[host_user["id"]])
     _as_host(live_app, host_user["id"], sessions.start, jam["id"])
     _as_host(live_app, host_user["id"], sessions.start_timer, jam["id"])
-    audience, projector = new_page(viewport=PHONE), new_page()
+    stage, cue = f"#stage-{jam['id']}", f"#timer-cue-{jam['id']}"
+    host, audience, projector = new_page(), new_page(viewport=PHONE), new_page()
+    _sign_in(host, base, host_user)
+    _open_live(host, f"{base}/events/{jam['id']}/host")
     _open_live(audience, f"{base}/events/{jam['id']}/live")
     _open_live(projector, f"{base}/events/{jam['id']}/live?view=projector")
+    screens = (host, audience, projector)
+    for page in screens:
+        expect(page.locator(".timer-cue")).to_have_count(1)
+        expect(page.locator(cue)).to_have_attribute("aria-live", "polite")
+        expect(page.locator(cue)).to_have_text("")
+        # Outside the stage and outside what the page reloads (console, audience, projector).
+        assert page.locator(cue).evaluate(
+            "el => !el.closest('.stage, #console, #audience, #projector')"
+        )
+        _mark(page, cue)
+        _mark(page, stage)
     with live_app.app_context():  # fast-forward: two seconds left
         session = db.session.get(sessions.JamSession, jam["id"])
         session.timer_ends_at = utcnow() + timedelta(seconds=2)
         db.session.commit()
         publish_session(jam["id"])
-    for page in (audience, projector):
-        expect(page.locator(".timer-value")).to_have_text("0:00", timeout=4000)
-        expect(page.locator(".timer")).to_have_class("timer timer-running timer-done")
-        expect(page.locator(".timer-cue")).to_have_text("Time's up")
+    for page in screens:
+        expect(page.locator(f"{stage}[data-test-old]")).to_have_count(0)  # the stream's stage
+        expect(page.locator(f"{stage} .timer-value")).to_have_text("0:00", timeout=4000)
+        expect(page.locator(f"{stage} .timer")).to_have_class("timer timer-running timer-done")
+        # The region the page had from the start says it: screen readers announce the change.
+        expect(page.locator(f"{cue}[data-test-old]")).to_have_text("Time's up")
+        expect(page.locator(f"{stage} .timer-cue")).to_have_count(0)
+
+    _as_host(live_app, host_user["id"], sessions.add_minute, jam["id"])
+    for page in screens:
+        expect(page.locator(f"{stage} .timer-value")).not_to_have_text("0:00", timeout=LIVE)
+        expect(page.locator(f"{cue}[data-test-old]")).to_have_text("")

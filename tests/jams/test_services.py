@@ -510,6 +510,19 @@ class TestOffers:
         with pytest.raises(Conflict, match="already on the team"):
             services.accept_offer(author, offer.id)
 
+    def test_offers_can_be_withdrawn_and_the_team_left_on_a_withdrawn_pitch(
+        self, make_user, make_jam, make_pitch
+    ):
+        author, helper, member = make_user(), make_user(), make_user()
+        pitch = make_pitch(make_jam(), author)
+        pending = services.make_offer(helper, pitch.id, "Data")
+        accepted = services.make_offer(member, pitch.id, "Code")
+        services.accept_offer(author, accepted.id)
+        services.withdraw_pitch(author, pitch.id)
+        services.withdraw_offer(helper, pending.id)
+        services.withdraw_offer(member, accepted.id)
+        assert count(Offer) == 0
+
     def test_member_withdraws_own_offer_and_may_offer_again(self, make_user, make_jam, make_pitch):
         author, helper = make_user(), make_user()
         pitch = make_pitch(make_jam(), author)
@@ -624,6 +637,29 @@ class TestComments:
         services.withdraw_pitch(author, pitch.id)
         with pytest.raises(Conflict, match="withdrawn"):
             services.add_comment(make_user(), "Why?", pitch_id=pitch.id)
+
+    def test_withdrawn_pitch_freezes_comment_edits_but_not_cleaning_up(
+        self, make_user, make_jam, make_pitch
+    ):
+        jam, author, member = make_jam(), make_user(), make_user()
+        pitch = make_pitch(jam, author)
+        mine = services.add_comment(member, "Which data?", pitch_id=pitch.id)
+        theirs = services.add_comment(author, "Common Voice", pitch_id=pitch.id)
+        rude = services.add_comment(make_user(), "Rude", pitch_id=pitch.id)
+        services.withdraw_pitch(author, pitch.id)
+        for who, comment in ((member, mine), (author, theirs)):
+            with pytest.raises(
+                Conflict, match="This pitch was withdrawn: comments can no longer be edited"
+            ):
+                services.edit_comment(who, comment.id, "Changed")
+        assert db.session.get(Comment, mine.id).body == "Which data?"
+        assert db.session.get(Comment, theirs.id).edited_at is None
+        services.delete_comment(member, mine.id)
+        services.hide_comment(jam.hosts[0], rude.id)
+        assert count(Comment) == 2 and db.session.get(Comment, rude.id).status == "hidden"
+        # Comments elsewhere on the jam are still the authors' to edit.
+        on_jam = services.add_comment(member, "See you", event_id=jam.id)
+        services.edit_comment(member, on_jam.id, "See you there")
 
     def test_author_edits_own_comment(self, make_user, make_event):
         event, member = make_event(), make_user()

@@ -45,6 +45,18 @@ def text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
+def edits_refused(browser, url: str, message: str) -> None:
+    """Opening a comment's edit form and saving it (page and htmx) are refused with a 409."""
+    for response in (
+        browser.get(url),
+        browser.get(url, headers={"HX-Request": "true"}),
+        browser.post(url, {"body": "Changed"}, htmx=True),
+        browser.post(url, {"body": "Changed"}),
+    ):
+        assert response.status_code == 409 and message in text(response)
+    assert "<html" not in browser.post(url, {"body": "Changed"}, htmx=True).get_data(as_text=True)
+
+
 def element(body: str, tag: str, id_: str) -> str:
     """The outer HTML of the element with this id (no nested element of the same tag)."""
     found = re.search(rf'<{tag}\b[^>]*\bid="{re.escape(id_)}"[\s\S]*?</{tag}>', body)
@@ -809,14 +821,7 @@ class TestCancelledJam:
         cancel(jam)
         browser = login(author)
         message = "This jam was cancelled: comments can no longer be edited."
-        url = f"/comments/{comment.id}/edit"
-        response = browser.get(url)
-        assert response.status_code == 409 and message in text(response)
-        response = browser.post(url, {"body": "Changed"}, htmx=True)
-        assert response.status_code == 409 and message in text(response)
-        assert "<html" not in response.get_data(as_text=True)
-        response = browser.post(url, {"body": "Changed"})
-        assert response.status_code == 409 and message in text(response)
+        edits_refused(browser, f"/comments/{comment.id}/edit", message)
         assert db.session.get(Comment, comment.id).body == "Mine"
         assert browser.post(f"/comments/{comment.id}/delete").status_code == 303
         assert count(Comment) == 0
@@ -900,6 +905,108 @@ class TestCancelledJam:
             f"/pitches/{pitch.id}/offers", {"note": "Late, but keen"}, htmx=True
         )
         assert response.status_code == 200 and count(Offer) == 2
+
+
+# --- a withdrawn pitch ---------------------------------------------------------------------
+
+
+class TestWithdrawnPitch:
+    """A withdrawn pitch takes nothing new (offers, accepting, comments, comment edits), but
+    everyone can still clean up: withdraw an offer, leave the team, delete or hide a comment."""
+
+    @pytest.fixture
+    def withdrawn(self, jam, make_user, make_pitch):
+        people = {
+            "author": make_user(display_name="Ada Author"),
+            "helper": make_user(display_name="Hal Helper"),
+            "teammate": make_user(display_name="Tess Teammate"),
+            "host": jam.hosts[0],
+        }
+        pitch = make_pitch(jam, people["author"])
+        offers = {
+            "helper": services.make_offer(people["helper"], pitch.id, "Data"),
+            "teammate": services.make_offer(people["teammate"], pitch.id, "Code"),
+        }
+        services.accept_offer(people["author"], offers["teammate"].id)
+        comments = {
+            who: services.add_comment(people[who], f"Said by {who}", pitch_id=pitch.id)
+            for who in people
+        }
+        services.withdraw_pitch(people["author"], pitch.id)
+        return pitch, people, offers, comments
+
+    @staticmethod
+    def offer_controls(body: str, offers: dict) -> dict[str, str]:
+        return {who: element(body, "span", f"offer-controls-{o.id}") for who, o in offers.items()}
+
+    def test_each_role_sees_what_it_may_still_do(self, login, withdrawn):
+        pitch, people, offers, comments = withdrawn
+        pages = {who: text(login(user).get(f"/pitches/{pitch.id}")) for who, user in people.items()}
+        for who, body in pages.items():
+            assert "This pitch was withdrawn by its author." in body
+            assert f'action="/pitches/{pitch.id}/offers"' not in body, who
+            assert f'action="/pitches/{pitch.id}/comments"' not in body, who
+            assert "/accept" not in body, who
+            mine = element(body, "div", f"comment-controls-{comments[who].id}")
+            assert "Edit" not in mine and "/edit" not in mine, who
+            assert f'action="/comments/{comments[who].id}/delete"' in mine, who
+
+        controls = self.offer_controls(pages["helper"], offers)
+        assert f'action="/offers/{offers["helper"].id}/withdraw"' in controls["helper"]
+        assert "Withdraw my offer" in controls["helper"] and "<form" not in controls["teammate"]
+
+        controls = self.offer_controls(pages["teammate"], offers)
+        assert f'action="/offers/{offers["teammate"].id}/withdraw"' in controls["teammate"]
+        assert "Leave the team" in controls["teammate"] and "<form" not in controls["helper"]
+
+        for who in ("author", "host"):
+            controls = self.offer_controls(pages[who], offers)
+            assert all("<form" not in c for c in controls.values()), who
+            assert "Withdraw my offer" not in pages[who] and "Leave the team" not in pages[who]
+
+        host_page = pages["host"]
+        for who, comment in comments.items():
+            controls = element(host_page, "div", f"comment-controls-{comment.id}")
+            assert f'action="/comments/{comment.id}/hide"' in controls, who
+        assert "data-edits-closed" in element(host_page, "section", f"comments-pitch-{pitch.id}")
+
+    @pytest.mark.parametrize("who", ["helper", "teammate"])
+    def test_withdrawing_an_offer_and_leaving_the_team_still_work(self, login, withdrawn, who):
+        pitch, people, offers, _ = withdrawn
+        offer_id, name = offers[who].id, people[who].display_name
+        response = login(people[who]).post(f"/offers/{offer_id}/withdraw", htmx=True)
+        assert response.status_code == 200
+        assert is_fragment(response, f'<section id="offers-{pitch.id}"')
+        assert name not in text(response)
+        assert count(Offer, Offer.id == offer_id) == 0
+
+    def test_the_author_cannot_accept_and_others_cannot_offer(self, login, withdrawn, make_user):
+        pitch, people, offers, _ = withdrawn
+        response = login(people["author"]).post(f"/offers/{offers['helper'].id}/accept")
+        assert response.status_code == 409 and "withdrawn" in text(response)
+        response = login(make_user()).post(f"/pitches/{pitch.id}/offers", {"note": "Me"})
+        assert response.status_code == 409 and "withdrawn" in text(response)
+        assert db.session.get(Offer, offers["helper"].id).status == "pending"
+        assert count(Offer) == 2
+
+    @pytest.mark.parametrize("who", ["author", "helper", "teammate", "host"])
+    def test_comment_edit_is_409_and_deleting_still_works(self, login, withdrawn, who):
+        pitch, people, _, comments = withdrawn
+        comment_id = comments[who].id
+        browser = login(people[who])
+        message = "This pitch was withdrawn: comments can no longer be edited."
+        edits_refused(browser, f"/comments/{comment_id}/edit", message)
+        assert db.session.get(Comment, comment_id).body == f"Said by {who}"
+        response = browser.post(f"/comments/{comment_id}/delete", htmx=True)
+        assert response.status_code == 200
+        assert is_fragment(response, f'<section id="comments-pitch-{pitch.id}"')
+        assert count(Comment, Comment.id == comment_id) == 0
+
+    def test_a_host_still_hides_comments(self, login, withdrawn):
+        pitch, people, _, comments = withdrawn
+        response = login(people["host"]).post(f"/comments/{comments['helper'].id}/hide", htmx=True)
+        assert response.status_code == 200 and "Hidden by a host" in text(response)
+        assert db.session.get(Comment, comments["helper"].id).status == "hidden"
 
 
 # --- shared fragments ----------------------------------------------------------------------
