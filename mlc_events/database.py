@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -88,3 +88,13 @@ def lock_or_create(model, key: dict, defaults: dict):
         db.session.execute(insert(model).values(**key, **defaults).on_conflict_do_nothing())
         row = db.session.scalar(query)
     return row
+
+
+def serialise_on(key: str) -> None:
+    """Until the transaction ends, make other transactions that name the same ``key`` wait
+    (PostgreSQL: a transaction-scoped advisory lock; SQLite serialises writers already). For a
+    count-then-insert on rows that do not exist yet, where no row lock can help."""
+    from .extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})

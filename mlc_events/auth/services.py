@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..database import utcnow
+from ..database import serialise_on, utcnow
 from ..errors import NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
 from ..extensions import db
 from ..mail import send_mail
@@ -216,6 +216,7 @@ def make_reset_token(user: User) -> str:
 
 def _check_reset_request_limit(address: str, now: datetime) -> None:
     """Raise TooManyAttempts once the address has used up its reset requests."""
+    serialise_on(f"password-reset:{address}")  # a burst from one address counts one by one
     window = current_app.config["PASSWORD_RESET_REQUEST_WINDOW"]
     count, oldest = db.session.execute(
         select(func.count(), func.min(ResetRequest.at)).where(

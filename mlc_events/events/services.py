@@ -257,19 +257,23 @@ def update_event(actor, event_id: int, data: EventInput) -> Event:
 
 def cancel_event(actor, event_id: int) -> Event:
     """Cancel an event (hosts and admins); it stays visible as cancelled."""
-    get_managed_event(actor, event_id)
+    jam = get_managed_event(actor, event_id).kind == "research-jam"
+    if jam:
+        from ..jams.services import close_voting_for_cancel
+
+        # Before the event's lock: the jam's settings row may not exist yet, and creating it
+        # (as a first vote does too) checks the event's row; with the event locked first, a
+        # first vote and the cancel would each wait for the other (PostgreSQL).
+        close_voting_for_cancel(event_id)
     event = _lock_event(event_id)
     if event.is_cancelled:
+        db.session.rollback()
         raise Conflict("This event was already cancelled.")
     now = utcnow()
     event.status = "cancelled"
     event.cancelled_at = now
     event.updated_at = now
     event.sequence += 1
-    if event.kind == "research-jam":
-        from ..jams.services import close_voting_for_cancel
-
-        close_voting_for_cancel(event.id)
     for rsvp in db.session.scalars(
         select(RSVP).where(RSVP.event_id == event.id, RSVP.status.in_(("going", "waitlisted")))
     ):
@@ -277,6 +281,10 @@ def cancel_event(actor, event_id: int) -> Event:
         if rsvp.status == "going":
             queue_invite(event, rsvp.user, "cancelled")
     db.session.commit()
+    if jam:
+        from ..sessions.live import publish_session
+
+        publish_session(event.id)  # every live screen says the jam was cancelled
     return event
 
 

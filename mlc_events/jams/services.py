@@ -170,10 +170,11 @@ def _closed_reason(event: Event, what: str, is_open: bool, closed: str) -> str |
 
 
 def close_voting_for_cancel(event_id: int) -> None:
-    """Part of cancelling a jam (``cancel_event``, which holds the event's lock): close voting
-    on the jam's settings row. A vote reads the event before it locks that row, so on
-    PostgreSQL one racing the cancel would otherwise see an event that is not cancelled yet;
-    it now waits for the row and finds voting closed. Votes pay nothing for it."""
+    """Part of cancelling a jam (``cancel_event``, before it locks the event): close voting on
+    the jam's settings row, locked until the cancel commits. A vote reads the event before it
+    locks that row, so on PostgreSQL one racing the cancel would otherwise see an event that
+    is not cancelled yet; it now waits for the row and finds voting closed. Votes pay nothing
+    for it. Lock order: the jam's settings, then the event."""
     settings = _lock_settings(event_id)
     settings.voting_open = False
     settings.version += 1

@@ -93,6 +93,8 @@ def stage(event_id: int) -> dict:
         "position": ids.index(pitch.id) + 1 if pitch is not None and pitch.id in ids else None,
         "total": len(pitches),
         "now": utcnow(),
+        "cancelled": db.session.scalar(select(Event.status).where(Event.id == event_id))
+        == "cancelled",
     }
 
 

@@ -208,17 +208,27 @@ def ask(event_id: int):
     except (Conflict, ValidationFailed) as exc:
         context = {**_audience(event), "ask_error": exc.message, "ask_body": body}
         if is_htmx():
-            return render("sessions/_ask.html", status=exc.status, **context)
+            answer = render("sessions/_ask.html", status=exc.status, **context)
+            return _retarget(answer, f"#ask-{event.id}")
         return render("sessions/live.html", status=exc.status, **context)
     if not is_htmx():
         flash("Your question is in.")
         return _back_to_live(event.id)
-    return render(
+    answer = render(
         "sessions/_ask_answer.html",
         **_audience(event),
         asked=True,
         pitch_id=question.pitch_id,
     )
+    return _retarget(answer, f"#ask-{event.id}")
+
+
+def _retarget(response, selector: str):
+    """Name the answer's target again, to be found when it lands: the region the form was in
+    may have been replaced meanwhile (the stream's newer list, the page reloading its own
+    controls), and htmx drops an answer whose target left the page."""
+    response.headers["HX-Retarget"] = selector
+    return response
 
 
 @bp.post("/questions/<int:comment_id>/upvote")
@@ -234,11 +244,7 @@ def upvote(comment_id: int):
         questions=services.questions(question.pitch_id),
         upvoted=services.my_upvotes(current_user, question.pitch_id),
     )
-    # The list the button was in may have been replaced by the stream's newer one while this
-    # answer was on its way (htmx drops an answer whose target left the page): name the region
-    # again, found when the answer lands.
-    response.headers["HX-Retarget"] = f"#questions-{question.pitch_id}"
-    return response
+    return _retarget(response, f"#questions-{question.pitch_id}")
 
 
 def _host_question_action(comment_id: int, action) -> object:

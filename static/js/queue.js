@@ -7,7 +7,15 @@
   "use strict";
 
   var MOVABLE = ".queue .queue-item[data-pitch-id]";
-  var draggedId = null;
+  // The dragged pitch travels with the drag itself: anything else dragged over the queue
+  // (text, a link, a file, or a pitch from a console replaced mid-drag) is not a move.
+  var TYPE = "application/x-mlc-pitch";
+  var draggedId = null; // only to leave the dragged item itself unhighlighted
+
+  function carriesPitch(evt) {
+    var types = evt.dataTransfer && evt.dataTransfer.types;
+    return !!types && Array.prototype.indexOf.call(types, TYPE) !== -1;
+  }
 
   function movableAt(evt) {
     var el = evt.target;
@@ -31,11 +39,12 @@
     draggedId = item.getAttribute("data-pitch-id");
     item.classList.add("queue-dragging");
     evt.dataTransfer.effectAllowed = "move";
+    evt.dataTransfer.setData(TYPE, draggedId);
     evt.dataTransfer.setData("text/plain", item.querySelector(".queue-title").textContent);
   });
 
   document.addEventListener("dragover", function (evt) {
-    var item = draggedId && movableAt(evt);
+    var item = carriesPitch(evt) && movableAt(evt);
     if (!item) return;
     evt.preventDefault(); // this is a place to drop on
     evt.dataTransfer.dropEffect = "move";
@@ -55,11 +64,12 @@
   });
 
   document.addEventListener("drop", function (evt) {
-    var item = draggedId && movableAt(evt);
+    var item = carriesPitch(evt) && movableAt(evt);
     if (!item) return;
     evt.preventDefault();
-    var pitchId = draggedId;
+    var pitchId = evt.dataTransfer.getData(TYPE);
     finish();
+    if (!pitchId) return;
     var form = item.closest(".console-queue").querySelector("form.queue-place");
     if (!form || item.getAttribute("data-pitch-id") === pitchId) return;
     form.elements.pitch_id.value = pitchId;

@@ -91,16 +91,22 @@
     });
     live.addEventListener("jam-session", function (evt) {
       if (!window.mlcLive) return;
+      // A page that already shows the announced version (the acting host's console, an
+      // audience view read after the change) keeps what it has, and what the member is doing.
+      var announced = Number(evt.detail && evt.detail.data);
+      function current(region) {
+        return announced && Number(region.getAttribute("data-version")) >= announced;
+      }
       var panel = document.getElementById("console");
+      var audience = document.getElementById("audience");
       if (panel) {
-        var announced = Number(evt.detail && evt.detail.data);
-        if (announced && Number(panel.getAttribute("data-version")) >= announced) return;
-        window.mlcLive.reload(["#console"]);
+        if (!current(panel)) window.mlcLive.reload(["#console"]);
       } else if (document.getElementById("projector")) {
         window.mlcLive.reload(["#projector"]);
-      } else {
-        window.setTimeout(function () { window.mlcLive.reload(["#audience"]); },
-          Math.random() * 1000);
+      } else if (audience && !current(audience)) {
+        window.setTimeout(function () {
+          if (!current(document.getElementById("audience"))) window.mlcLive.reload(["#audience"]);
+        }, Math.random() * 1000);
       }
     });
   }

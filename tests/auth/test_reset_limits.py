@@ -170,35 +170,50 @@ def test_requests_older_than_both_windows_are_pruned(app, ada):
     assert requests() == 3
 
 
-@both_backends
-def test_requests_at_once_mail_the_account_at_most_its_limit(app, ada):
-    """Eight requests racing for one account: each counts the mails the others committed."""
-    address = ada.email
+def ask_at_once(app, asks: list[tuple[str, str]]) -> list[BaseException]:
+    """Run ``request_password_reset(email, address)`` for each pair at the same moment."""
     # The test's own session must not sit in a transaction (on SQLite, holding the lock).
     db.session.remove()
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(len(asks))
     errors: list[BaseException] = []
 
-    def ask(n: int) -> None:
+    def ask(email_address: str, address: str) -> None:
         with app.app_context():
             try:
                 barrier.wait(timeout=10)
-                services.request_password_reset(address, f"192.0.2.{n}")
+                services.request_password_reset(email_address, address)
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=ask, args=(n,)) for n in range(8)]
+    threads = [threading.Thread(target=ask, args=pair) for pair in asks]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     assert not [t for t in threads if t.is_alive()], "a request hung"
+    return errors
+
+
+@both_backends
+def test_requests_at_once_mail_the_account_at_most_its_limit(app, ada):
+    """Eight requests racing for one account: each counts the mails the others committed."""
+    address = ada.email
+    errors = ask_at_once(app, [(address, f"192.0.2.{n}") for n in range(8)])
     assert errors == []
     assert requests(email=address) == 8
     assert requests(email=address, mailed=True) == 3
     assert queued_mails() == 3
+
+
+@both_backends
+def test_requests_at_once_from_one_address_stay_within_its_limit(app, ada):
+    """Fifteen requests from one address at once (for other emails each): ten go through."""
+    asks = [(f"someone{n}@example.org", "198.51.100.7") for n in range(15)]
+    errors = ask_at_once(app, asks)
+    assert len(errors) == 5 and all(isinstance(e, TooManyAttempts) for e in errors), errors
+    assert requests(address="198.51.100.7") == 10
 
 
 # --- views --------------------------------------------------------------------------------------

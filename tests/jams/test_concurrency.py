@@ -333,3 +333,35 @@ def test_a_vote_that_read_the_jam_before_a_cancel_never_lands_after_it(
         assert when is None and len(errors) == 1 and "closed" in errors[0].message
     else:  # SQLite: the vote held the database since its first read; the cancel waited
         assert when is not None and errors == []
+
+
+def test_a_first_vote_and_a_cancel_at_once_do_not_deadlock(app, monkeypatch, make_jam, make_user):
+    """Neither has created the jam's settings row yet: both create it (which checks the
+    event's row). The cancel takes the settings row before the event's, as votes do."""
+    jam = make_jam()
+    author, member = make_user(), make_user()
+    pitch_id = services.create_pitch(author, jam.id, services.PitchInput("Idea", "Try it.")).id
+    ids = {"jam": jam.id, "host": jam.hosts[0].id, "member": member.id}
+    assert db.session.get(JamSettings, jam.id) is None
+    locked, real_lock = threading.Event(), events._lock_event
+
+    def lock_then_wait(event_id: int):
+        event = real_lock(event_id)
+        locked.set()
+        time.sleep(0.5)  # the vote starts meanwhile
+        return event
+
+    monkeypatch.setattr(events, "_lock_event", lock_then_wait)
+
+    def vote():
+        assert locked.wait(timeout=10), "the cancel never locked the event"
+        services.cast_vote(db.session.get(User, ids["member"]), pitch_id, True)
+
+    errors = run_at_once(app, [vote, lambda: _cancel(ids)])
+    only_conflicts(errors)  # a deadlock would be a database error here
+    db.session.expire_all()
+    assert db.session.get(Event, jam.id).is_cancelled
+    # PostgreSQL: the vote read the jam before the cancel ("Voting is closed for this jam.");
+    # SQLite: after it, once the cancel let go of the database ("This jam was cancelled: …").
+    assert len(errors) == 1 and "closed" in errors[0].message
+    assert db.session.scalar(select(func.count()).select_from(Vote)) == 0

@@ -112,6 +112,8 @@ def test_asking_and_upvoting_over_http(running, login, make_user, client):
     member = login(make_user())
     answer = member.post(f"/events/{jam.id}/questions", {"body": "Can I join remotely?"}, htmx=True)
     assert answer.status_code == 200
+    # Found again when it lands: the page may have reloaded its ask box meanwhile.
+    assert answer.headers["HX-Retarget"] == f"#ask-{jam.id}"
     page = html.unescape(answer.get_data(as_text=True))
     assert "Your question is in." in page and "Can I join remotely?" in page
     refused = member.post(f"/events/{jam.id}/questions", {"body": " "}, htmx=True)
@@ -120,6 +122,7 @@ def test_asking_and_upvoting_over_http(running, login, make_user, client):
     other = login(make_user())
     upvoted = other.post(f"/questions/{question.id}/upvote", {}, htmx=True)
     assert upvoted.status_code == 200 and "▲ 1" in upvoted.get_data(as_text=True)
+    assert upvoted.headers["HX-Retarget"] == f"#questions-{pitches[0].id}"
     own = member.post(f"/questions/{question.id}/upvote", {}, htmx=True)
     assert own.status_code == 403
     assert member.post(f"/questions/{question.id}/answered", {}).status_code == 403

@@ -53,6 +53,27 @@ def test_a_cancelled_jam_can_only_end_its_session(running, make_user):
     assert state(jam).phase == "ended"
 
 
+def test_a_cancelled_jam_says_so_on_every_screen_and_offers_only_the_end(
+    app, running, login, client
+):
+    jam, host, _ = running
+    log = app.extensions["broker"].logs.get(channel(jam.id), [])
+    before = len(log)
+    events.cancel_event(host, jam.id)
+    log = app.extensions["broker"].logs[channel(jam.id)]
+    assert any("This jam was cancelled" in m.data for m in list(log)[before:])  # live
+    said = "This jam was cancelled: the live session is over."
+    audience = client.get(f"/events/{jam.id}/live").get_data(as_text=True)
+    assert said in audience
+    assert "Voting is open" not in audience and "Your question about this pitch" not in audience
+    assert said in client.get(f"/events/{jam.id}/live?view=projector").get_data(as_text=True)
+    console = login(host).get(f"/events/{jam.id}/host").get_data(as_text=True)
+    assert "the only thing left to do is end the session" in console
+    assert "End the session" in console
+    for refused in ("Next →", "Start timer", "Set time", "Shuffle", 'draggable="true"', "↑"):
+        assert refused not in console, refused
+
+
 def test_a_pitch_withdrawn_on_stage_keeps_its_place(running):
     jam, host, pitches = running
     services.step(host, jam.id, 1)  # Idea 1 on stage
