@@ -13,6 +13,10 @@ For every vote (alternating on/off) it prints the time from sending the POST unt
 shows the pitch's new tally: p50 / p99 / max in ms and how many streams saw it within 1 s. It
 also prints the gunicorn workers' RSS growth per open stream.
 
+``--bare`` measures the baseline instead: the same clients and votes on bench/bare_fanout.py, a
+bare gevent fan-out of a ~600-byte fragment with nothing of the app (run it in the same hour as
+the app: this machine's speed varies by a factor of two over a day).
+
 Then, at the largest audience of each set-up, a burst: 20 members toggle votes on the jam's
 pitches at 100 votes per second for 10 seconds (``--burst``). Every stream keeps, per pitch,
 the tally with the highest version it was sent (as the browser does); the bench prints the
@@ -104,7 +108,8 @@ def percentile(values: list[float], q: float) -> float:
 class Server:
     """A throwaway database and a gunicorn serving it."""
 
-    def __init__(self, workers: int, port: int, redis_url: str | None) -> None:
+    def __init__(self, workers: int, port: int, redis_url: str | None, bare: bool = False) -> None:
+        self.bare = bare
         self.tmp = Path(tempfile.mkdtemp(prefix="fanout-bench-"))
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
@@ -148,8 +153,13 @@ class Server:
 
     def start(self) -> None:
         self.log = open(self.tmp / "gunicorn.log", "w")  # noqa: SIM115
+        command = ["--config", "gunicorn.conf.py", "wsgi:app"]
+        if self.bare:  # the baseline: same worker class and connections, none of the app
+            # (--config /dev/null: gunicorn.conf.py in the checkout would be read otherwise)
+            command = ["--config", "/dev/null", "-k", "gevent", "--worker-connections", "4000",
+                       "-b", f"127.0.0.1:{self.port}", "bench.bare_fanout:app"]  # fmt: skip
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "wsgi:app"],
+            [str(BIN / "gunicorn"), *command],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 30
@@ -307,13 +317,15 @@ class Voter:
             print("  warning: the jam page does not look signed in")
         self.csrf = self.scrape_csrf(page)
 
-    def vote(self, pitch_id: int, on: bool) -> int:
+    def vote(self, pitch_id: int, on: bool, bare_count: int | None = None) -> int:
         body = urllib.parse.urlencode({"vote": "on" if on else "off"}).encode()
         req = urllib.request.Request(
             self.base + f"/pitches/{pitch_id}/vote",
             data=body,
             headers={"X-CSRFToken": self.csrf, "HX-Request": "true"},
         )
+        if bare_count is not None:  # the baseline server: broadcast "N votes"
+            req = urllib.request.Request(f"{self.base}/vote?count={bare_count}", data=b"")
         try:
             with self.opener.open(req, timeout=30) as r:
                 r.read()
@@ -322,19 +334,24 @@ class Voter:
             return exc.code
 
 
-def run_setup(workers: int, viewers: int, votes: int, redis_url: str | None, port: int) -> None:
+def run_setup(
+    workers: int, viewers: int, votes: int, redis_url: str | None, port: int, bare: bool = False
+) -> None:
     label = f"{workers} worker{'s' if workers > 1 else ''}, " + (
         f"Redis broker ({redis_url})" if redis_url else "in-process broker"
     )
+    if bare:
+        label = "baseline: bare gevent fan-out (bench/bare_fanout.py), 1 worker"
     print(f"\n== {label}, {viewers} viewers ==", flush=True)
-    server = Server(workers, port, redis_url)
+    server = Server(workers, port, redis_url, bare)
     clients: list[Viewer] = []
     readers: list[gevent.Greenlet] = []
     try:
-        event_id, pitch_id, base_count = server.prepare()
+        event_id, pitch_id, base_count = (1, 1, 1) if bare else server.prepare()
         server.start()
         voter = Voter(server.base)
-        voter.sign_in(*VOTER, event_id)
+        if not bare:
+            voter.sign_in(*VOTER, event_id)
         # Warm up: one stream and one page so lazy imports and caches are not counted per stream.
         warm = Viewer(port, event_id)
         warm.open()
@@ -342,7 +359,8 @@ def run_setup(workers: int, viewers: int, votes: int, redis_url: str | None, por
         warm.connected.wait(10)
         warm.close()
         warm_reader.join(2)
-        voter.get(f"/events/{event_id}")
+        if not bare:
+            voter.get(f"/events/{event_id}")
         gevent.sleep(0.5)
         rss_before = server.workers_rss_kb()
 
@@ -377,7 +395,7 @@ def run_setup(workers: int, viewers: int, votes: int, redis_url: str | None, por
                 c.expect(needle)
             gevent.sleep(0.2)
             t0 = time.monotonic()
-            status = voter.vote(pitch_id, on)
+            status = voter.vote(pitch_id, on, want if bare else None)
             t_answer = time.monotonic() - t0
             deadline = t0 + ROUND_TIMEOUT
             while time.monotonic() < deadline and any(c.seen_at is None for c in ok):
@@ -624,6 +642,10 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--no-single", action="store_true", help="only the burst")
     parser.add_argument("--no-burst", action="store_true", help="only the single votes")
+    parser.add_argument(
+        "--bare", action="store_true",
+        help="the baseline: single votes on bench/bare_fanout.py (one gevent worker, no app)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     # The clients' own garbage collection (a thousand greenlets and sockets) would pause the
@@ -631,6 +653,10 @@ def main() -> None:
     gc.disable()
     soft, hard = raise_nofile()
     print(f"open-file limit (bench process): soft {soft}, hard {hard}; {os.cpu_count()} CPUs")
+    if args.bare:
+        for viewers in args.viewers or [100, 1000]:
+            run_setup(1, viewers, args.votes, None, args.port, bare=True)
+        return
     if args.workers:
         plan = [(args.workers, n, args.redis) for n in (args.viewers or [100, 1000])]
     else:
