@@ -27,12 +27,15 @@ class Worker:
         self.woken = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+        self.stopping = False
 
     def add(self, name: str, every: float, run: Callable[[], object], on_wake=False) -> None:
         self.tasks.append(Task(name, every, run, on_wake))
 
     def start(self) -> None:
         with self.lock:
+            if self.stopping:
+                return
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._loop, name="mlc-worker", daemon=True)
                 self.thread.start()
@@ -41,12 +44,23 @@ class Worker:
         self.start()
         self.woken.set()
 
+    def stop(self, timeout: float = 10) -> None:
+        """End the thread once its current task is done (a test tearing its server down)."""
+        with self.lock:
+            self.stopping = True
+            thread = self.thread
+        self.woken.set()
+        if thread is not None:
+            thread.join(timeout)
+
     def _loop(self) -> None:
-        while True:
+        while not self.stopping:
             now = time.monotonic()
             wait = min((t.last + t.every - now for t in self.tasks), default=60.0)
             woken = self.woken.wait(max(wait, 0.0))
             self.woken.clear()
+            if self.stopping:
+                return
             now = time.monotonic()
             for task in self.tasks:
                 if now >= task.last + task.every or (woken and task.on_wake):

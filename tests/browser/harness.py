@@ -82,6 +82,8 @@ class LiveServer:
         self.server.shutdown()
         self.thread.join(timeout=10)
         self.server.server_close()
+        # Its mail sender too: it would outlive the test's database otherwise.
+        self.app.extensions["worker"].stop()
         with self.app.app_context():
             db.engine.dispose()
 
