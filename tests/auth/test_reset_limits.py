@@ -6,8 +6,8 @@ import email
 import email.policy
 import html
 import re
-import threading
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from mlc_events.extensions import db
 from mlc_events.outbox.models import OutgoingMail
 from tests.auth.conftest import FAST_HASH, NEW_PASSWORD
 from tests.conftest import both_backends, read_outbox
+from tests.events.test_concurrency import run_at_once
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 TOO_MANY = "Too many reset requests from your network. Wait a few minutes and try again."
@@ -172,28 +173,9 @@ def test_requests_older_than_both_windows_are_pruned(app, ada):
 
 def ask_at_once(app, asks: list[tuple[str, str]]) -> list[BaseException]:
     """Run ``request_password_reset(email, address)`` for each pair at the same moment."""
-    # The test's own session must not sit in a transaction (on SQLite, holding the lock).
-    db.session.remove()
-    barrier = threading.Barrier(len(asks))
-    errors: list[BaseException] = []
-
-    def ask(email_address: str, address: str) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=10)
-                services.request_password_reset(email_address, address)
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=ask, args=pair) for pair in asks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not [t for t in threads if t.is_alive()], "a request hung"
-    return errors
+    return run_at_once(
+        app, [partial(services.request_password_reset, email, address) for email, address in asks]
+    )
 
 
 @both_backends
