@@ -51,9 +51,6 @@
   document.addEventListener("htmx:after:swap", function () { learnClock(document); tick(); });
   window.setInterval(tick, 250);
 
-  // The session changed (another pitch, voting, the timer): the stage came with the message;
-  // the controls differ per viewer, so each page fetches its own. The audience spreads its
-  // reloads over a second; hosts reload at once.
   // Nobody upvotes their own question (the server refuses it too).
   var viewer = document.getElementById("jam-viewer");
   var me = viewer ? viewer.getAttribute("data-user-id") : "";
@@ -89,6 +86,9 @@
     live.addEventListener("jam-questions", function () {
       if (window.mlcLive && document.getElementById("console")) window.mlcLive.reload(["#console"]);
     });
+    // The session changed (another pitch, voting, the timer): the stage came with the message;
+    // the controls differ per viewer, so each page fetches its own. The audience spreads its
+    // reloads over a second; hosts reload at once.
     live.addEventListener("jam-session", function (evt) {
       if (!window.mlcLive) return;
       // A page that already shows the announced version (the acting host's console, an
@@ -105,7 +105,8 @@
         window.mlcLive.reload(["#projector"]);
       } else if (audience && !current(audience)) {
         window.setTimeout(function () {
-          if (!current(document.getElementById("audience"))) window.mlcLive.reload(["#audience"]);
+          var region = document.getElementById("audience");
+          if (region && !current(region)) window.mlcLive.reload(["#audience"]);
         }, Math.random() * 1000);
       }
     });
