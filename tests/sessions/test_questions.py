@@ -17,11 +17,8 @@ from tests.conftest import both_backends
 
 
 @pytest.fixture
-def running(make_jam, make_pitch, make_user):
-    jam = make_jam()
-    pitches = [make_pitch(jam, title=f"Idea {n}", author=make_user()) for n in range(2)]
-    services.start(jam.hosts[0], jam.id)
-    return jam, jam.hosts[0], pitches
+def running(start_session):
+    return start_session(2)
 
 
 def test_questions_need_a_pitch_on_stage_and_close_with_the_session(

@@ -15,11 +15,8 @@ from mlc_events.sessions.models import JamSession
 
 
 @pytest.fixture
-def running(make_jam, make_pitch, make_user):
-    jam = make_jam()
-    pitches = [make_pitch(jam, title=f"Idea {n}", author=make_user()) for n in range(4)]
-    services.start(jam.hosts[0], jam.id)
-    return jam, jam.hosts[0], pitches
+def running(start_session):
+    return start_session(4)
 
 
 def state(jam) -> JamSession:
